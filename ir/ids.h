@@ -54,6 +54,10 @@ public:
     SLUICE_CHECK(contains(id), "erasing an id that is not present");
     slots_[id.value].reset();
   }
+  /// Makes the next `add` return at least `bound` (restoring a saved id counter).
+  void reserve_ids(std::uint32_t bound) {
+    if (bound > slots_.size()) slots_.resize(bound);
+  }
   [[nodiscard]] bool contains(IdT id) const {
     return id.valid() && id.value < slots_.size() && slots_[id.value].has_value();
   }
