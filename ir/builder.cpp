@@ -132,7 +132,7 @@ EdgeId GraphBuilder::map_write(NodeId map, NodeId access, std::string_view subse
   return write(map, name, access, subset, wcr);
 }
 
-NodeId GraphBuilder::mapped_tasklet(std::string label, std::string_view params,
+MappedTasklet GraphBuilder::mapped_tasklet(std::string label, std::string_view params,
                                     const std::vector<TaskletPort>& inputs, std::string_view code,
                                     const std::vector<TaskletPort>& outputs, Schedule schedule) {
   std::vector<std::string> in_conns;
@@ -140,7 +140,9 @@ NodeId GraphBuilder::mapped_tasklet(std::string label, std::string_view params,
   for (const auto& p : inputs) in_conns.push_back(p.connector);
   for (const auto& p : outputs) out_conns.push_back(p.connector);
 
+  MappedTasklet result;
   const NodeId map_id = map(label, params, schedule);
+  result.map = map_id;
   const std::vector<MapParam> map_params = graph_->get<MapNode>(map_id).params;
   Expr iterations = 1;
   for (const auto& p : map_params) iterations = iterations * p.range.size();
@@ -165,24 +167,30 @@ NodeId GraphBuilder::mapped_tasklet(std::string label, std::string_view params,
   for (const auto& p : inputs) {
     const NodeId in_access = inner.access(p.container);
     const EdgeId inner_edge = inner.read(in_access, p.subset, t, p.connector);
-    const NodeId outer_access = access(p.container);
+    const NodeId outer_access = p.outer.valid() ? p.outer : access(p.container);
+    result.outer_inputs[p.container] = outer_access;
     auto& node = graph_->get<MapNode>(map_id);
-    if (std::find(node.inputs.begin(), node.inputs.end(), p.container) == node.inputs.end())
-      node.inputs.push_back(p.container);
+    if (std::find(node.inputs.begin(), node.inputs.end(), p.container) != node.inputs.end())
+      throw UserError("builder", "mapped tasklet '" + node.label + "' reads '" + p.container +
+                                     "' twice; read it once and use one connector");
+    node.inputs.push_back(p.container);
     graph_->add_edge(outer_access, "", map_id, p.container,
                      outer_memlet(inner.graph().edge(inner_edge).memlet));
   }
   for (const auto& p : outputs) {
     const NodeId out_access = inner.access(p.container);
     const EdgeId inner_edge = inner.write(t, p.connector, out_access, p.subset, p.wcr);
-    const NodeId outer_access = access(p.container);
+    const NodeId outer_access = p.outer.valid() ? p.outer : access(p.container);
+    result.outer_outputs[p.container] = outer_access;
     auto& node = graph_->get<MapNode>(map_id);
-    if (std::find(node.outputs.begin(), node.outputs.end(), p.container) == node.outputs.end())
-      node.outputs.push_back(p.container);
+    if (std::find(node.outputs.begin(), node.outputs.end(), p.container) != node.outputs.end())
+      throw UserError("builder", "mapped tasklet '" + node.label + "' writes '" + p.container +
+                                     "' twice; write it once and use one connector");
+    node.outputs.push_back(p.container);
     graph_->add_edge(map_id, p.container, outer_access, "",
                      outer_memlet(inner.graph().edge(inner_edge).memlet));
   }
-  return map_id;
+  return result;
 }
 
 ProgramBuilder::ProgramBuilder(std::string name) { program_.name = std::move(name); }

@@ -6,12 +6,15 @@
 ///   b.array("X", DType::f32, {n});
 ///   b.array("Y", DType::f32, {n});
 ///   GraphBuilder g = b.state("main");
-///   g.mapped_tasklet("scale", "i=0:N", {{"x", "X", "i"}}, "y = 2.0 * x;", {{"y", "Y", "i"}});
+///   auto scale = g.mapped_tasklet("scale", "i=0:N", {{"x", "X", "i"}}, "y = 2.0 * x;",
+///                                 {{"y", "Y", "i"}});
+///   // A consumer of Y reads from scale.outer_outputs["Y"] so the two are ordered.
 ///   Program p = b.build();
 ///
 /// Subsets and map ranges are written in the text form (`i, 0:N`, `i=0:N, j=0:M:2`).
 
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,12 +23,22 @@
 
 namespace sluice::ir {
 
-/// One side of a mapped tasklet: connector, container name, subset inside the map.
+/// One side of a mapped tasklet: connector, container name, subset inside the map, and
+/// optionally an existing outer Access node to read from / write to (so a consumer hangs off
+/// its producer's output node and the dataflow orders them).
 struct TaskletPort {
   std::string connector;
   std::string container;
   std::string subset;
   WriteConflict wcr = WriteConflict::None;
+  NodeId outer{};
+};
+
+/// What `mapped_tasklet` created: the map and the outer Access node of each container.
+struct MappedTasklet {
+  NodeId map;
+  std::map<std::string, NodeId> outer_inputs;
+  std::map<std::string, NodeId> outer_outputs;
 };
 
 /// Builds into one graph (a state's or a map body's) of a program being built.
@@ -55,8 +68,8 @@ public:
 
   /// A map containing one tasklet, as DaCe's add_mapped_tasklet: new outer Access nodes (or the
   /// given ones), the map, body Access nodes and the tasklet, with outer memlets covering what
-  /// the body touches over the whole parameter range. Returns the map node.
-  NodeId mapped_tasklet(std::string label, std::string_view params,
+  /// the body touches over the whole parameter range.
+  MappedTasklet mapped_tasklet(std::string label, std::string_view params,
                         const std::vector<TaskletPort>& inputs, std::string_view code,
                         const std::vector<TaskletPort>& outputs,
                         Schedule schedule = Schedule::CpuParallel);
