@@ -12,3 +12,17 @@ if(SLUICE_SANITIZE)
   add_compile_options(${sluice_sanitizers})
   add_link_options(${sluice_sanitizers})
 endif()
+
+# Under SLUICE_BUILD_FUZZERS the whole project gets coverage instrumentation for libFuzzer
+# (`fuzzer-no-link`) and ASan/UBSan, so the library code the fuzzers reach is checked too;
+# fuzz/CMakeLists.txt links libFuzzer's driver into the *_fuzzer executables only.
+if(SLUICE_BUILD_FUZZERS)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
+                        -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=address,undefined)
+  else()
+    message(WARNING "SLUICE_BUILD_FUZZERS needs clang (found ${CMAKE_CXX_COMPILER_ID}); "
+                    "use the `fuzz` preset. No fuzz targets will be built.")
+  endif()
+endif()
