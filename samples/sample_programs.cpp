@@ -94,6 +94,24 @@ ir::Program small_layer() {
   return b.build();
 }
 
+ir::Program synthetic_chain(int stages) {
+  ProgramBuilder b("synthetic_chain");
+  const Expr n = b.symbol("N");
+  b.array("X0", DType::f32, {n});
+  for (int i = 1; i < stages; ++i) b.transient("X" + std::to_string(i), DType::f32, {n});
+  b.array("X" + std::to_string(stages), DType::f32, {n});
+  auto g = b.state("main");
+  ir::NodeId previous = g.access("X0");
+  for (int i = 0; i < stages; ++i) {
+    const std::string in = "X" + std::to_string(i);
+    const std::string out = "X" + std::to_string(i + 1);
+    auto stage = g.mapped_tasklet("stage" + std::to_string(i), "i=0:N", {{"x", in, "i", {}, previous}},
+                                  i % 2 ? "y = x * 0.5 + 1.0;" : "y = tanh(x);", {{"y", out, "i"}});
+    previous = stage.outer_outputs[out];
+  }
+  return b.build();
+}
+
 const std::vector<Sample>& all_samples() {
   static const std::vector<Sample> kSamples{
       {"matmul", &matmul},

@@ -19,6 +19,10 @@ ir::Program producer_consumer();
 /// default sample of `sluice demo`.
 ir::Program small_layer();
 
+/// A chain of `stages` element-wise maps over transients X0 -> X1 -> ... (5 nodes per stage,
+/// counting map bodies), for benchmarks and stress tests: 2,000 stages make 10,001 nodes.
+ir::Program synthetic_chain(int stages);
+
 struct Sample {
   std::string name;  ///< File stem: samples/<name>.sluice.json
   ir::Program (*make)();

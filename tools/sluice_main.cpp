@@ -1,0 +1,81 @@
+// `sluice`: the command-line driver. Argument parsing only; the work is in commands.cpp.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "ir/diagnostic.h"
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace sluice::tools;
+  CLI::App app{"Sluice: a data-centric optimization workbench for deep-learning training.",
+               "sluice"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sluice 0.1.0");
+
+  std::string path;
+  std::string output;
+  std::string format = "text";
+  std::vector<std::string> symbol_flags;
+  bool json = false;
+  bool check = false;
+  int exit_code = 0;
+  // Commands run after parsing succeeds; errors in them are diagnostics, not usage errors.
+  std::function<int()> command;
+
+  auto* show_cmd = app.add_subcommand("show", "Print a program in the text (or JSON) form");
+  show_cmd->add_option("file", path, "Program file (*.sluice.json or *.sluice.txt)")->required();
+  show_cmd->add_option("--format", format, "Output form")
+      ->check(CLI::IsMember({"text", "json"}));
+  show_cmd->callback([&] { command = [&] { return show(path, format); }; });
+
+  auto* verify_cmd = app.add_subcommand("verify", "Check every IR invariant of a program");
+  verify_cmd->add_option("file", path, "Program file")->required();
+  verify_cmd->callback([&] { command = [&] { return verify(path); }; });
+
+  const auto add_report_flags = [&](CLI::App* cmd) {
+    cmd->add_option("-s,--symbol", symbol_flags, "Symbol value NAME=VALUE (repeatable)");
+    cmd->add_flag("--json", json, "Print the report as JSON");
+  };
+  auto* report_cmd =
+      app.add_subcommand("report", "Data movement, FLOPs and memory per kernel and in total");
+  report_cmd->add_option("file", path, "Program file")->required();
+  add_report_flags(report_cmd);
+  report_cmd->callback([&] {
+    command = [&] { return report(path, parse_symbol_flags(symbol_flags), json); };
+  });
+
+  auto* convert_cmd = app.add_subcommand("convert", "Convert between the JSON and text forms");
+  convert_cmd->add_option("input", path, "Program file to read")->required();
+  convert_cmd->add_option("output", output, "File to write; the extension picks the form")
+      ->required();
+  convert_cmd->callback([&] { command = [&] { return convert(path, output); }; });
+
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "The main job on the embedded default sample: its IR and data-movement report");
+  add_report_flags(demo_cmd);
+  demo_cmd->callback(
+      [&] { command = [&] { return demo(parse_symbol_flags(symbol_flags), json); }; });
+
+  auto* samples_cmd = app.add_subcommand("samples", "Write (or check) the sample program files");
+  samples_cmd->add_option("dir", path, "Folder for the files")->required();
+  samples_cmd->add_flag("--check", check, "Compare instead of writing; fail on a difference");
+  samples_cmd->callback([&] { command = [&] { return samples(path, check); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    if (code != 0) std::cerr << "Run 'sluice --help' for usage.\n";
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    exit_code = command ? command() : 0;
+  } catch (const sluice::UserError& e) {
+    std::cerr << e.what() << '\n';
+    return 1;
+  } catch (const sluice::InternalError& e) {
+    std::cerr << e.what() << "\nThis is a bug in Sluice; please report it with the input.\n";
+    return 3;
+  }
+  return exit_code;
+}
