@@ -5,6 +5,11 @@ if(SLUICE_WARNINGS_AS_ERRORS)
   target_compile_options(sluice_project_options INTERFACE -Werror)
 endif()
 target_include_directories(sluice_project_options INTERFACE ${PROJECT_SOURCE_DIR})
+# GCC 12 warns -Wrestrict inside libstdc++ for `"literal" + std::string` at -O2/-O3 (a false
+# positive: GCC bugs 105329 and 105651).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(sluice_project_options INTERFACE -Wno-restrict)
+endif()
 
 if(SLUICE_SANITIZE)
   set(sluice_sanitizers -fsanitize=address,undefined -fno-sanitize-recover=undefined
