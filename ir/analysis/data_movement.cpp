@@ -97,7 +97,7 @@ void count_copy(const Program& program, const Graph& graph, EdgeId id, KernelMov
   mm.accessed = sum(accessed);
   counter.count_access(mm.accessed);
   out.dynamic = m.dynamic;
-  out.memlets.push_back(std::move(mm));
+  out.memlets.push_back(mm);
   counter.finish(out);
 }
 
@@ -110,7 +110,7 @@ void count_node(const Program& program, const Graph& graph, NodeId node, KernelM
     MemletMovement mm{id, m.data, counter.count_read(m.data, m.subset), 0,
                       memlet_volume_bytes(program, m)};
     counter.count_access(mm.accessed);
-    out.memlets.push_back(std::move(mm));
+    out.memlets.push_back(mm);
   }
   for (EdgeId id : graph.out_edges(node)) {
     const Memlet& m = graph.edge(id).memlet;
@@ -123,7 +123,7 @@ void count_node(const Program& program, const Graph& graph, NodeId node, KernelM
       mm.accessed = mm.accessed * 2;
     }
     counter.count_access(mm.accessed);
-    out.memlets.push_back(std::move(mm));
+    out.memlets.push_back(mm);
   }
   counter.finish(out);
 }

@@ -195,6 +195,7 @@ FlopCount node_flops(const Program& program, const Graph& graph, NodeId node) {
     return FlopCount{Expr(count_flops(t->code)) + wcr_flops(graph, node), {}};
   if (const auto* map = std::get_if<MapNode>(&n)) {
     std::vector<Expr> sizes;
+    sizes.reserve(map->params.size());
     for (const MapParam& p : map->params) sizes.push_back(p.range.size());
     Tally tally;
     tally.add(graph_flops(program, *map->body), product(sizes));

@@ -70,8 +70,8 @@ json point_json(const KernelPoint& p) {
 
 std::string format_scaled(std::int64_t value, double base, const char* const* units,
                           std::size_t num_units, const char* space) {
-  if (value > -base && value < base) return std::to_string(value) + space;
-  double scaled = static_cast<double>(value);
+  auto scaled = static_cast<double>(value);
+  if (std::abs(scaled) < base) return std::to_string(value) + space;
   std::size_t unit = 0;
   // Moves up while the value would print as `base` or more in the current unit.
   while (unit + 1 < num_units && std::abs(scaled) >= base - 0.05) {
