@@ -72,12 +72,12 @@ Memlet GraphBuilder::memlet_for(ContainerId data, std::string_view subset,
 }
 
 NodeId GraphBuilder::access(std::string_view name) {
-  return graph_->add_node(AccessNode{container(name)});
+  return graph().add_node(AccessNode{container(name)});
 }
 
 NodeId GraphBuilder::tasklet(std::string label, std::vector<std::string> inputs,
                              std::vector<std::string> outputs, std::string_view code) {
-  return graph_->add_node(
+  return graph().add_node(
       TaskletNode{std::move(label), std::move(inputs), std::move(outputs), parse_tasklet(code)});
 }
 
@@ -89,7 +89,7 @@ NodeId GraphBuilder::library(std::string label, std::string op, std::vector<std:
   node.inputs = std::move(inputs);
   node.outputs = std::move(outputs);
   node.attributes = std::move(attributes);
-  return graph_->add_node(std::move(node));
+  return graph().add_node(std::move(node));
 }
 
 NodeId GraphBuilder::map(std::string label, std::string_view params, Schedule schedule) {
@@ -97,37 +97,37 @@ NodeId GraphBuilder::map(std::string label, std::string_view params, Schedule sc
   node.label = std::move(label);
   node.params = parse_map_params(params);
   node.schedule = schedule;
-  return graph_->add_node(std::move(node));
+  return graph().add_node(std::move(node));
 }
 
 GraphBuilder GraphBuilder::body(NodeId map) {
-  return GraphBuilder(*program_, *graph_->get<MapNode>(map).body);
+  return GraphBuilder(*program_, *graph().get<MapNode>(map).body);
 }
 
 EdgeId GraphBuilder::read(NodeId access, std::string_view subset, NodeId dst,
                           std::string dst_conn) {
-  const ContainerId data = graph_->get<AccessNode>(access).data;
-  return graph_->add_edge(access, "", dst, std::move(dst_conn),
+  const ContainerId data = graph().get<AccessNode>(access).data;
+  return graph().add_edge(access, "", dst, std::move(dst_conn),
                           memlet_for(data, subset, WriteConflict::None));
 }
 
 EdgeId GraphBuilder::write(NodeId src, std::string src_conn, NodeId access,
                            std::string_view subset, WriteConflict wcr) {
-  const ContainerId data = graph_->get<AccessNode>(access).data;
-  return graph_->add_edge(src, std::move(src_conn), access, "", memlet_for(data, subset, wcr));
+  const ContainerId data = graph().get<AccessNode>(access).data;
+  return graph().add_edge(src, std::move(src_conn), access, "", memlet_for(data, subset, wcr));
 }
 
 EdgeId GraphBuilder::map_read(NodeId access, NodeId map, std::string_view subset) {
-  const std::string& name = program_->containers[graph_->get<AccessNode>(access).data].name;
-  auto& inputs = graph_->get<MapNode>(map).inputs;
+  const std::string& name = program_->containers[graph().get<AccessNode>(access).data].name;
+  auto& inputs = graph().get<MapNode>(map).inputs;
   if (std::find(inputs.begin(), inputs.end(), name) == inputs.end()) inputs.push_back(name);
   return read(access, subset, map, name);
 }
 
 EdgeId GraphBuilder::map_write(NodeId map, NodeId access, std::string_view subset,
                                WriteConflict wcr) {
-  const std::string& name = program_->containers[graph_->get<AccessNode>(access).data].name;
-  auto& outputs = graph_->get<MapNode>(map).outputs;
+  const std::string& name = program_->containers[graph().get<AccessNode>(access).data].name;
+  auto& outputs = graph().get<MapNode>(map).outputs;
   if (std::find(outputs.begin(), outputs.end(), name) == outputs.end()) outputs.push_back(name);
   return write(map, name, access, subset, wcr);
 }
@@ -143,7 +143,7 @@ MappedTasklet GraphBuilder::mapped_tasklet(std::string label, std::string_view p
   MappedTasklet result;
   const NodeId map_id = map(label, params, schedule);
   result.map = map_id;
-  const std::vector<MapParam> map_params = graph_->get<MapNode>(map_id).params;
+  const std::vector<MapParam> map_params = graph().get<MapNode>(map_id).params;
   Expr iterations = 1;
   for (const auto& p : map_params) iterations = iterations * p.range.size();
 
@@ -169,12 +169,12 @@ MappedTasklet GraphBuilder::mapped_tasklet(std::string label, std::string_view p
     const EdgeId inner_edge = inner.read(in_access, p.subset, t, p.connector);
     const NodeId outer_access = p.outer.valid() ? p.outer : access(p.container);
     result.outer_inputs[p.container] = outer_access;
-    auto& node = graph_->get<MapNode>(map_id);
+    auto& node = graph().get<MapNode>(map_id);
     if (std::find(node.inputs.begin(), node.inputs.end(), p.container) != node.inputs.end())
       throw UserError("builder", "mapped tasklet '" + node.label + "' reads '" + p.container +
                                      "' twice; read it once and use one connector");
     node.inputs.push_back(p.container);
-    graph_->add_edge(outer_access, "", map_id, p.container,
+    graph().add_edge(outer_access, "", map_id, p.container,
                      outer_memlet(inner.graph().edge(inner_edge).memlet));
   }
   for (const auto& p : outputs) {
@@ -182,12 +182,12 @@ MappedTasklet GraphBuilder::mapped_tasklet(std::string label, std::string_view p
     const EdgeId inner_edge = inner.write(t, p.connector, out_access, p.subset, p.wcr);
     const NodeId outer_access = p.outer.valid() ? p.outer : access(p.container);
     result.outer_outputs[p.container] = outer_access;
-    auto& node = graph_->get<MapNode>(map_id);
+    auto& node = graph().get<MapNode>(map_id);
     if (std::find(node.outputs.begin(), node.outputs.end(), p.container) != node.outputs.end())
       throw UserError("builder", "mapped tasklet '" + node.label + "' writes '" + p.container +
                                      "' twice; write it once and use one connector");
     node.outputs.push_back(p.container);
-    graph_->add_edge(map_id, p.container, outer_access, "",
+    graph().add_edge(map_id, p.container, outer_access, "",
                      outer_memlet(inner.graph().edge(inner_edge).memlet));
   }
   return result;
@@ -269,7 +269,7 @@ ContainerId ProgramBuilder::reshape_view(std::string name, std::string_view sour
 GraphBuilder ProgramBuilder::state(std::string label) {
   StateId id = program_.states.add(State{std::move(label), {}});
   if (!program_.start_state.valid()) program_.start_state = id;
-  return GraphBuilder(program_, program_.states[id].graph);
+  return GraphBuilder(program_, id);
 }
 
 StateId ProgramBuilder::state_id(std::string_view label) const {

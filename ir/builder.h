@@ -41,12 +41,15 @@ struct MappedTasklet {
   std::map<std::string, NodeId> outer_outputs;
 };
 
-/// Builds into one graph (a state's or a map body's) of a program being built.
+/// Builds into one graph (a state's or a map body's) of a program being built. It stays valid
+/// while other states are added: a state's graph is looked up by id on every use, because the
+/// state arena may move it; a map body is boxed and never moves.
 class GraphBuilder {
 public:
-  GraphBuilder(Program& program, Graph& graph) : program_(&program), graph_(&graph) {}
+  GraphBuilder(Program& program, StateId state) : program_(&program), state_(state) {}
+  GraphBuilder(Program& program, Graph& body) : program_(&program), body_(&body) {}
 
-  [[nodiscard]] Graph& graph() { return *graph_; }
+  [[nodiscard]] Graph& graph() { return body_ ? *body_ : program_->states[state_].graph; }
   NodeId access(std::string_view container);
   NodeId tasklet(std::string label, std::vector<std::string> inputs,
                  std::vector<std::string> outputs, std::string_view code);
@@ -79,7 +82,8 @@ private:
   Memlet memlet_for(ContainerId data, std::string_view subset, WriteConflict wcr) const;
 
   Program* program_;
-  Graph* graph_;
+  StateId state_;
+  Graph* body_ = nullptr;
 };
 
 class ProgramBuilder {

@@ -97,3 +97,20 @@ TEST(Builder, SamplesBuildAndCopyToEqualValues) {
 
 }  // namespace
 }  // namespace sluice::ir
+
+namespace sluice::ir {
+namespace {
+
+// Regression: adding states grows the state arena; an earlier GraphBuilder must stay usable.
+TEST(Builder, GraphBuilderSurvivesLaterStates) {
+  ProgramBuilder b("t");
+  b.array("A", DType::f32, {4});
+  auto first = b.state("s0");
+  for (int i = 1; i < 64; ++i) b.state("s" + std::to_string(i));
+  const NodeId a = first.access("A");
+  EXPECT_TRUE(b.program().states[b.state_id("s0")].graph.has_node(a));
+  EXPECT_EQ(b.program().states[b.state_id("s0")].graph.num_nodes(), 1u);
+}
+
+}  // namespace
+}  // namespace sluice::ir
