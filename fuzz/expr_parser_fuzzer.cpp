@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "ir/diagnostic.h"
 #include "ir/expr.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "ir/diagnostic.h"
 #include "ir/tasklet.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
