@@ -24,6 +24,11 @@
 /// and by id otherwise. The reader checks structure (types, known keys, ids unique, references
 /// resolve, nesting bounded) and reports where, as a JSON pointer: `m.sluice.json#/states/0/
 /// graph/edges/5: edge 5 refers to node 9, which does not exist`. Semantic checks are `verify()`'s.
+///
+/// Limits that keep any input safe to load: maps and nested programs 64 deep, JSON arrays and
+/// objects 512 deep, and id slots (largest id + 1 or the saved id counter, summed over every
+/// graph and arena) at most 2^18 + 64 per byte of text, so a tiny file cannot make the reader
+/// allocate a billion empty slots.
 
 #include <string>
 #include <string_view>
@@ -37,9 +42,10 @@ namespace sluice::ir {
 /// The current (and only) format version; files of other versions are refused.
 inline constexpr int kJsonFormatVersion = 1;
 
-/// The document `write_json` prints, header included.
+/// The document `write_json` prints, header included (for tools that edit JSON; the text
+/// functions below do not go through it).
 nlohmann::ordered_json program_to_json(const Program& program);
-/// Reads a parsed document (header included). Throws `UserError`.
+/// Reads a parsed document (header included), as `read_json` reads its text. Throws `UserError`.
 Program program_from_json(const nlohmann::ordered_json& document,
                           std::string_view source_name = "<input>");
 

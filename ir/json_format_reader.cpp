@@ -48,14 +48,15 @@ struct Where {
   [[nodiscard]] std::string pointer() const {
     std::vector<const Where*> chain;
     for (const Where* w = this; w->parent != nullptr; w = w->parent) chain.push_back(w);
+    std::reverse(chain.begin(), chain.end());
     std::string out;
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    for (const Where* w : chain) {
       out += '/';
-      if ((*it)->is_index) {
-        out += std::to_string((*it)->index);
+      if (w->is_index) {
+        out += std::to_string(w->index);
         continue;
       }
-      for (char c : (*it)->key) {  // RFC 6901 escapes
+      for (char c : w->key) {  // RFC 6901 escapes
         if (c == '~')
           out += "~0";
         else if (c == '/')
@@ -103,6 +104,7 @@ std::string_view trim(std::string_view s) {
 template <typename E>
 std::vector<std::string_view> enum_names(std::string_view (*name)(E), int count) {
   std::vector<std::string_view> out;
+  out.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) out.push_back(name(static_cast<E>(i)));
   return out;
 }
@@ -165,7 +167,7 @@ public:
     // The header first: a file of another version or kind may well have keys we do not know.
     if (!format)
       fail(root,
-           "missing key 'format': not a Sluice program (expected \"format\": \"sluice-program\")");
+           R"(missing key 'format': not a Sluice program (expected "format": "sluice-program"))");
     if (const std::string_view f = string(format, root / "format"); f != "sluice-program")
       fail(root / "format", "unknown format " + squote(f) + " (expected 'sluice-program')");
     if (!version) fail(root, "missing key 'version'");
@@ -264,7 +266,7 @@ private:
       if (s == "-inf") return -std::numeric_limits<double>::infinity();
       if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
     }
-    fail(w, "expected a number (or \"inf\", \"-inf\", \"nan\"), found " +
+    fail(w, R"(expected a number (or "inf", "-inf", "nan"), found )" +
                 (j.is_string() ? squote(j.string()) : type_phrase(j)));
   }
   // An id or id bound: 0 .. 2^32 - 2 (2^32 - 1 is the invalid id).
