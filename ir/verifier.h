@@ -5,7 +5,7 @@
 /// `--verify-each`; loaders run it on what they read.
 ///
 /// What is checked (tests/unit/ir/verifier_test.cpp holds one test per diagnostic):
-///  - symbols: identifiers of an integer dtype;
+///  - symbols: identifiers of an integer (or bool) dtype;
 ///  - containers: unique identifier names, strides of the shape's rank, scalars of rank 0,
 ///    views (source, dtype, permutation, element count), declared symbols only, no provably
 ///    negative dimension, no argument in registers or GPU shared memory;

@@ -3,6 +3,7 @@
 #include "ir/verifier.h"
 
 #include <functional>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -1075,6 +1076,14 @@ TEST(VerifierEdges, SubsetRangeWithStepZero) {
   EXPECT_DIAGNOSTICS(p,
                      "state 'main' / edge 3: dimension 0 of the subset C[0:M:0, 0:N] has "
                      "step 0");
+}
+
+TEST(VerifierEdges, OverflowingArithmeticLeavesBoundsUndecided) {
+  // end - begin does not fit in int64: nothing can be decided, and nothing is thrown.
+  Program p = model();
+  const std::int64_t big = std::numeric_limits<std::int64_t>::max();
+  main_graph(p).memlet(EdgeId(3)).subset[0] = Range{-big, big, 1};
+  EXPECT_DIAGNOSTICS(p);
 }
 
 TEST(VerifierEdges, VolumeUsesAnUnknownSymbol) {
