@@ -280,12 +280,13 @@ StateId ProgramBuilder::state_id(std::string_view label) const {
 
 InterstateEdgeId ProgramBuilder::transition(
     std::string_view from, std::string_view to, std::string_view condition,
-    std::vector<std::pair<std::string, std::string>> assignments) {
+    const std::vector<std::pair<std::string, std::string>>& assignments) {
   InterstateEdge e;
   e.src = state_id(from);
   e.dst = state_id(to);
   if (!trim(condition).empty()) e.condition = parse_tasklet_expr(condition);
-  for (auto& [symbol, value] : assignments) e.assignments.emplace_back(symbol, parse_expr(value));
+  for (const auto& [symbol, value] : assignments)
+    e.assignments.emplace_back(symbol, parse_expr(value));
   return program_.interstate_edges.add(std::move(e));
 }
 

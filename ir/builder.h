@@ -103,9 +103,9 @@ public:
   /// A new state; the first one becomes the start state.
   GraphBuilder state(std::string label);
   [[nodiscard]] StateId state_id(std::string_view label) const;
-  InterstateEdgeId transition(std::string_view from, std::string_view to,
-                              std::string_view condition = "",
-                              std::vector<std::pair<std::string, std::string>> assignments = {});
+  InterstateEdgeId transition(
+      std::string_view from, std::string_view to, std::string_view condition = "",
+      const std::vector<std::pair<std::string, std::string>>& assignments = {});
 
   [[nodiscard]] Program& program() { return program_; }
   Program build() { return program_; }

@@ -558,7 +558,7 @@ private:
       if (accept(":")) {
         Range r{begin, expr("after ':' in a subset"), 1};
         if (accept(":")) r.step = expr("after ':' in a subset");
-        s.push_back(std::move(r));
+        s.push_back(r);
       } else {
         s.push_back(computed(at, [&] { return Range::index(begin); }));
       }
@@ -907,9 +907,13 @@ private:
       check(e.dst, e.dst_at);
     }
     // In id order, each edge is appended to its nodes' (sorted) adjacency lists.
-    const auto by_id = [](const PendingEdge& a, const PendingEdge& b) { return a.id < b.id; };
+    // Ties (duplicate ids, reported below) keep text order through the source offset, so a
+    // plain sort is deterministic; stable_sort's temporary buffer is deprecated in C++20.
+    const auto by_id = [](const PendingEdge& a, const PendingEdge& b) {
+      return a.id != b.id ? a.id < b.id : a.at.offset < b.at.offset;
+    };
     if (!std::is_sorted(edges.begin(), edges.end(), by_id))
-      std::stable_sort(edges.begin(), edges.end(), by_id);
+      std::sort(edges.begin(), edges.end(), by_id);
     for (std::size_t i = 0; i < edges.size(); ++i) {
       PendingEdge& e = edges[i];
       // The sort is stable, so `e` is the later of the two declarations.

@@ -104,7 +104,8 @@ private:
     const auto ids = p.containers.ids();
     for (ContainerId id : ids) ++counts[p.containers[id].name];
     Refs refs{&p, std::vector<char>(p.containers.capacity(), 0)};
-    for (ContainerId id : ids) refs.by_name[id.value] = counts[p.containers[id].name] == 1;
+    for (ContainerId id : ids)
+      refs.by_name[id.value] = static_cast<char>(counts[p.containers[id].name] == 1);
     return refs;
   }
 
