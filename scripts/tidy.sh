@@ -21,6 +21,10 @@ header_folders="ir|transforms|frontends|codegen|gui|python|tools|plugins"
 root_re="$(printf '%s' "${repo_root}" | sed -e 's/[].[^$*+?(){}|\\]/\\&/g')"
 source_re="^${root_re}/(${folders})/.*\.(cpp|cc)$"
 header_re="^${root_re}/(${header_folders})/.*"
+# The compile commands may come from GCC: clang must not trip over GCC-only warning flags, and
+# the build's -Werror must not turn clang's own warnings into tidy errors (.clang-tidy's
+# WarningsAsErrors decides what fails).
+extra_args=(-Wno-unknown-warning-option -Wno-error)
 
 die() {
   echo "tidy: error: $*" >&2
@@ -68,11 +72,11 @@ if command -v run-clang-tidy-19 >/dev/null 2>&1; then
   /usr/bin/python3 "$(command -v run-clang-tidy-19)" \
     -clang-tidy-binary "$(command -v clang-tidy-19)" -p "${build_dir}" -j "${jobs}" \
     -quiet -header-filter "${header_re}" -exclude-header-filter '.*/build/.*' \
-    -extra-arg=-Wno-unknown-warning-option "${file_res[@]}"
+    "${extra_args[@]/#/-extra-arg=}" "${file_res[@]}"
 else
   printf '%s\0' "${files[@]}" |
     xargs -0 -n 1 -P "${jobs}" clang-tidy-19 -p "${build_dir}" --quiet \
       --header-filter="${header_re}" --exclude-header-filter='.*/build/.*' \
-      --extra-arg=-Wno-unknown-warning-option
+      "${extra_args[@]/#/--extra-arg=}"
 fi
 echo "tidy: no errors"
