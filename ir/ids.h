@@ -46,6 +46,7 @@ public:
   }
   /// Places `value` at a given id (used by loaders that preserve ids); the slot must be free.
   void insert_at(IdT id, T value) {
+    SLUICE_CHECK(id.valid(), "inserting at the invalid id");
     if (id.value >= slots_.size()) slots_.resize(id.value + 1);
     SLUICE_CHECK(!slots_[id.value].has_value(), "arena slot already in use");
     slots_[id.value].emplace(std::move(value));

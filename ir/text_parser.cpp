@@ -389,6 +389,11 @@ private:
     std::uint64_t value = 0;
     const auto r = std::from_chars(t.text.data(), t.text.data() + t.text.size(), value);
     if (r.ec != std::errc()) fail(t.pos, "integer '" + clip(t.text) + "' does not fit in 64 bits");
+    // Every caller reads an id or an id bound; refusing 32-bit overflow here keeps `id + 1`
+    // from wrapping around before claim_ids can judge it.
+    if (value >= Id<NodeTag>::kInvalid)
+      fail(t.pos, std::string(what) + " " + clip(t.text) + " is out of range (at most " +
+                      std::to_string(Id<NodeTag>::kInvalid - 1) + ")");
     lex_.next();
     return value;
   }
