@@ -383,15 +383,16 @@ private:
     return true;
   }
 
-  std::uint64_t unsigned_integer(std::string_view what, std::string_view context) {
+  std::uint64_t unsigned_integer(std::string_view what, std::string_view context,
+                                 bool is_id = true) {
     const Token& t = lex_.peek();
     if (t.kind != Tok::Int) unexpected(what, context);
     std::uint64_t value = 0;
     const auto r = std::from_chars(t.text.data(), t.text.data() + t.text.size(), value);
     if (r.ec != std::errc()) fail(t.pos, "integer '" + clip(t.text) + "' does not fit in 64 bits");
-    // Every caller reads an id or an id bound; refusing 32-bit overflow here keeps `id + 1`
-    // from wrapping around before claim_ids can judge it.
-    if (value >= Id<NodeTag>::kInvalid)
+    // An id or id bound past the 32-bit sentinel is refused here, so `id + 1` cannot wrap
+    // around before claim_ids judges it.
+    if (is_id && value >= Id<NodeTag>::kInvalid)
       fail(t.pos, std::string(what) + " " + clip(t.text) + " is out of range (at most " +
                       std::to_string(Id<NodeTag>::kInvalid - 1) + ")");
     lex_.next();
@@ -766,7 +767,7 @@ private:
 
   std::int64_t signed_integer(bool negative, std::string_view context) {
     const Token t = lex_.peek();
-    const std::uint64_t magnitude = unsigned_integer("an integer", context);
+    const std::uint64_t magnitude = unsigned_integer("an integer", context, /*is_id=*/false);
     constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     if (magnitude > kMax + (negative ? 1 : 0))
       fail(t.pos, "integer '" + std::string(negative ? "-" : "") + clip(t.text) +
