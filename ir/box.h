@@ -15,7 +15,7 @@ class Box {
 public:
   Box() : Box(T{}) {}
   Box(T value)  // NOLINT(google-explicit-constructor): a T is a Box<T> by value
-      : ptr_(new T(std::move(value))), ops_(&ops_for) {}
+      : ptr_(new T(std::move(value))), ops_(&kOpsFor) {}
   Box(const Box& other) : ptr_(other.ops_->clone(other.ptr_)), ops_(other.ops_) {}
   Box(Box&& other) noexcept : ptr_(std::exchange(other.ptr_, nullptr)), ops_(other.ops_) {}
   Box& operator=(Box other) noexcept {
@@ -38,7 +38,7 @@ private:
     T* (*clone)(const T*);
     void (*destroy)(T*);
   };
-  static constexpr Ops ops_for{[](const T* p) { return new T(*p); }, [](T* p) { delete p; }};
+  static constexpr Ops kOpsFor{[](const T* p) { return new T(*p); }, [](T* p) { delete p; }};
 
   T* ptr_;  // null only in a moved-from Box, which may only be destroyed or assigned
   const Ops* ops_;

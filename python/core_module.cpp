@@ -183,6 +183,8 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "Sluice IR core (pybind11). Use the `sluice` package, which re-exports this.";
 
   static py::exception<sluice::UserError> error(m, "Error");
+  // pybind11 takes a plain `void (*)(std::exception_ptr)`: the by-value parameter is its API.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

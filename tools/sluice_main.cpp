@@ -1,11 +1,15 @@
 // `sluice`: the command-line driver. Argument parsing only; the work is in commands.cpp.
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
 #include <iostream>
 
 #include "ir/diagnostic.h"
 #include "tools/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   using namespace sluice::tools;
   CLI::App app{"Sluice: a data-centric optimization workbench for deep-learning training.",
                "sluice"};
@@ -78,4 +82,20 @@ int main(int argc, char** argv) {
     return 3;
   }
   return exit_code;
+}
+
+}  // namespace
+
+// Nothing may escape main: an unexpected exception is reported as a bug (exit 3), not an abort.
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fputs("sluice: internal error: ", stderr);
+    std::fputs(e.what(), stderr);
+    std::fputs("\nThis is a bug in Sluice; please report it with the input.\n", stderr);
+  } catch (...) {
+    std::fputs("sluice: internal error: unknown exception\n", stderr);
+  }
+  return 3;
 }
