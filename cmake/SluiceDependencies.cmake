@@ -28,3 +28,11 @@ if(SLUICE_BUILD_PYTHON)
   find_package(Python COMPONENTS Interpreter Development.Module REQUIRED)
   find_package(pybind11 CONFIG REQUIRED)
 endif()
+
+if(SLUICE_ENABLE_ONNX)
+  # Protobuf first: ONNX's config refers to its targets (targets `onnx`, `onnx_proto`).
+  find_package(Protobuf REQUIRED)
+  find_package(ONNX CONFIG REQUIRED)
+endif()
+# Generated CPU code calls cblas_?gemm; the host side links nothing of BLAS itself.
+find_package(Threads REQUIRED)

@@ -1,0 +1,12 @@
+#pragma once
+/// One function per op file; each adds that file's ops to the table. The registry calls them
+/// all once (explicit calls, not static registrars: a static library drops unreferenced
+/// registrar objects). A new op file adds its line here and in op_registry.cpp.
+
+namespace sluice::ops {
+
+class OpTable;
+
+void add_elementwise_ops(OpTable& table);
+
+}  // namespace sluice::ops
