@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""Writes the ONNX test models of tests/unit/onnx/ into tests/data/onnx/.
+
+Run with Debian's interpreter (onnx 1.12, torch 1.13): /usr/bin/python3 make_models.py
+Every model is small (a few KB) and checked in; rerunning rewrites them identically.
+"""
+import io
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper, numpy_helper
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "data", "onnx")
+
+
+def model(nodes, inputs, outputs, opset=13, inits=(), name="g", ir_version=8, domains=()):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(inits))
+    opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, 1) for d in domains]
+    m = helper.make_model(graph, opset_imports=opsets, producer_name="sluice-tests")
+    m.ir_version = ir_version
+    return m
+
+
+def vi(name, elem, shape):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def save(m, name):
+    path = os.path.join(OUT, name)
+    with open(path, "wb") as f:
+        f.write(m.SerializeToString())
+
+
+def tensor(name, array):
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+def basic():
+    # add_relu: y = relu(x + b), b an initializer.
+    save(model([helper.make_node("Add", ["x", "b"], ["s"], name="add"),
+                helper.make_node("Relu", ["s"], ["y"], name="relu")],
+               [vi("x", T.FLOAT, [2, 3])], [vi("y", T.FLOAT, [2, 3])],
+               inits=[tensor("b", np.arange(3, dtype=np.float32))], name="add_relu"),
+         "add_relu.onnx")
+    # symbolic_batch: y = relu(x @ w), x is [batch, 4].
+    save(model([helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Relu", ["m"], ["y"])],
+               [vi("x", T.FLOAT, ["batch", 4])], [vi("y", T.FLOAT, ["batch", 3])], opset=17,
+               inits=[tensor("w", np.ones((4, 3), dtype=np.float32))]),
+         "symbolic_batch.onnx")
+    # multi_output: two outputs, names that are not identifiers, an unnamed dim.
+    save(model([helper.make_node("Relu", ["in:0"], ["out.relu"]),
+                helper.make_node("Neg", ["in:0"], ["1out"])],
+               [vi("in:0", T.FLOAT, [None, 5])], [vi("out.relu", T.FLOAT, None), vi("1out", T.FLOAT, None)]),
+         "multi_output.onnx")
+    # constants: Constant nodes of every spelling, folded; the data ones feed Adds.
+    nodes = [helper.make_node("Constant", [], ["c_tensor"], value=tensor("", np.full((2, 3), 2.0, np.float32))),
+             helper.make_node("Constant", [], ["c_float"], value_float=1.5),
+             helper.make_node("Constant", [], ["c_floats"], value_floats=[1.0, 2.0]),
+             helper.make_node("Constant", [], ["c_int"], value_int=3),
+             helper.make_node("Constant", [], ["c_ints"], value_ints=[3, 2]),
+             helper.make_node("Reshape", ["x", "c_ints"], ["r"]),
+             helper.make_node("Add", ["r", "c_floats"], ["a"]),
+             helper.make_node("Mul", ["a", "c_float"], ["y"])]
+    save(model(nodes, [vi("x", T.FLOAT, [2, 3])], [vi("y", T.FLOAT, [3, 2])], opset=13), "constants.onnx")
+    # clip_max: Clip with only `max`, an absent optional input in the middle.
+    save(model([helper.make_node("Clip", ["x", "", "hi"], ["y"])], [vi("x", T.FLOAT, [4])],
+               [vi("y", T.FLOAT, [4])], inits=[tensor("hi", np.float32(6.0))]), "clip_max.onnx")
+
+
+def shape_ops():
+    x = vi("x", T.FLOAT, [2, 3, 4])
+    save(model([helper.make_node("ReduceMean", ["x"], ["y"], axes=[1], keepdims=1)], [x],
+               [vi("y", T.FLOAT, None)], opset=13), "reduce_mean_13.onnx")
+    save(model([helper.make_node("ReduceMean", ["x", "axes"], ["y"], keepdims=1)], [x],
+               [vi("y", T.FLOAT, None)], opset=18, inits=[tensor("axes", np.array([1], np.int64))]),
+         "reduce_mean_18.onnx")
+    save(model([helper.make_node("Split", ["x", "sizes"], ["a", "b"], axis=2)], [x],
+               [vi("a", T.FLOAT, None), vi("b", T.FLOAT, None)], opset=13,
+               inits=[tensor("sizes", np.array([1, 3], np.int64))]), "split_sizes.onnx")
+    # Split-18 with num_outputs: the importer fills `split` from the output shapes.
+    save(model([helper.make_node("Split", ["x"], ["a", "b"], axis=1, num_outputs=2)], [vi("x", T.FLOAT, [2, 4])],
+               [vi("a", T.FLOAT, None), vi("b", T.FLOAT, None)], opset=18), "split_18.onnx")
+    # gelu_20: an op ONNX 1.12 has no schema for; its shape comes from the importer's fallback.
+    save(model([helper.make_node("Gelu", ["x"], ["g"]), helper.make_node("Relu", ["g"], ["y"])], [x],
+               [vi("y", T.FLOAT, None)], opset=21), "gelu_21.onnx")
+
+
+def torch_model():
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.linear = torch.nn.Linear(12, 6)
+
+        def forward(self, x):
+            b = x.shape[0]
+            h = x.reshape(b, -1)               # Shape -> Gather -> Unsqueeze -> Concat -> Reshape
+            h = torch.relu(self.linear(h))
+            return h.view(b, 2, x.shape[1])   # another chain, with a second Gather
+
+    buffer = io.BytesIO()
+    torch.onnx.export(Net(), torch.zeros(2, 3, 4), buffer, opset_version=17, input_names=["x"],
+                      output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    m = onnx.load_from_string(buffer.getvalue())
+    m.producer_version = ""
+    save(m, "torch_reshape.onnx")
+
+
+def external():
+    w = tensor("w", np.arange(12, dtype=np.float32).reshape(4, 3))
+    w.ClearField("raw_data")
+    w.ClearField("float_data")
+    w.data_location = T.EXTERNAL
+
+    def ext(t, location, offset, length):
+        del t.external_data[:]
+        for k, v in (("location", location), ("offset", str(offset)), ("length", str(length))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+
+    with open(os.path.join(OUT, "external_data.bin"), "wb") as f:
+        f.write(b"\0" * 16 + np.arange(12, dtype=np.float32).tobytes())
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["y"])]
+    for name, location, offset in (("external_data.onnx", "external_data.bin", 16),
+                                   ("external_missing.onnx", "no_such_file.bin", 0),
+                                   ("external_out_of_range.onnx", "external_data.bin", 32),
+                                   ("external_escape.onnx", "../external_data.bin", 0)):
+        ext(w, location, offset, 48)
+        save(model(nodes, [vi("x", T.FLOAT, [2, 4])], [vi("y", T.FLOAT, [2, 3])], inits=[w]), name)
+
+
+def bad():
+    x = vi("x", T.FLOAT, [2, 3])
+    y = vi("y", T.FLOAT, None)
+    # Several unsupported operators, two nodes of one of them.
+    body = helper.make_graph([helper.make_node("Identity", ["c"], ["c_out"])], "body",
+                             [vi("i", T.INT64, []), vi("c", T.BOOL, [])], [vi("c_out", T.BOOL, [])])
+    boxes = vi("boxes", T.FLOAT, [1, 4, 4])
+    scores = vi("scores", T.FLOAT, [1, 1, 4])
+    save(model([helper.make_node("NonMaxSuppression", ["boxes", "scores"], ["s1"], name="nms_1"),
+                helper.make_node("NonMaxSuppression", ["boxes", "scores"], ["s2"], name="nms_2"),
+                helper.make_node("Loop", ["", "cond"], [], name="loop", body=body),
+                helper.make_node("Relu", ["boxes"], ["r"], name="relu")],
+               [boxes, scores, vi("cond", T.BOOL, [])],
+               [vi("s1", T.INT64, None), vi("s2", T.INT64, None), vi("r", T.FLOAT, None)]),
+         "unsupported_ops.onnx")
+    save(model([helper.make_node("Add", ["x", "i"], ["y"], name="add_mixed")],
+               [x, vi("i", T.INT64, [2, 3])], [y]), "type_mismatch.onnx")
+    save(model([helper.make_node("Add", ["x", "z"], ["y"], name="add_bad")],
+               [x, vi("z", T.FLOAT, [4, 5])], [y]), "shape_mismatch.onnx")
+    save(model([helper.make_node("Relu", ["x"], ["y"])], [x], []), "no_outputs.onnx")
+    w = T(name="w", data_type=T.FLOAT, dims=[2, 3])
+    save(model([helper.make_node("Add", ["x", "w"], ["y"])], [x], [y], inits=[w]), "missing_initializer_data.onnx")
+    save(model([helper.make_node("Relu", ["b"], ["a"], name="first"), helper.make_node("Relu", ["a"], ["b"], name="second"),
+                helper.make_node("Add", ["x", "a"], ["y"])], [x], [y]), "cycle.onnx")
+    save(model([helper.make_node("NonZero", ["x"], ["nz"], name="nonzero"), helper.make_node("Relu", ["nz"], ["y"])],
+               [x], [vi("y", T.INT64, None)]), "unknown_dim.onnx")
+    save(model([helper.make_node("Relu", ["u"], ["y"])], [vi("u", T.UINT8, [4])], [vi("y", T.UINT8, None)]),
+         "uint8_input.onnx")
+    save(model([helper.make_node("FusedMatMul", ["x", "x"], ["y"], name="fused", domain="com.microsoft"),
+                helper.make_node("Relu", ["y"], ["z"])], [x], [vi("z", T.FLOAT, None)], domains=["com.microsoft"]),
+         "foreign_domain.onnx")
+    save(model([helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape")], [x, vi("s", T.INT64, [2])], [y]),
+         "dynamic_reshape.onnx")
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    basic()
+    shape_ops()
+    external()
+    bad()
+    torch_model()
