@@ -38,6 +38,8 @@ const OpTable& builtin_ops() {
   static const OpTable table = [] {
     OpTable t;
     add_elementwise_ops(t);
+    add_shape_ops(t);
+    add_conv_pool_ops(t);
     return t;
   }();
   return table;
