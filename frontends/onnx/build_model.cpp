@@ -13,14 +13,9 @@
 namespace sluice::frontends::detail {
 namespace {
 
-enum class AttrKind { Ints, Floats, Int, Float };
+class Builder;
 
-/// An input whose value decides output shapes or indexing, and the attribute it becomes.
-struct ShapeInput {
-  int index;
-  const char* attribute;
-  AttrKind kind;
-};
+}  // namespace
 
 std::vector<ShapeInput> shape_inputs(const std::string& op, std::int64_t opset) {
   using enum AttrKind;
@@ -47,6 +42,8 @@ std::vector<ShapeInput> shape_inputs(const std::string& op, std::int64_t opset) 
   if (op == "ConstantOfShape") return {{0, "shape", Ints}};
   return {};
 }
+
+namespace {
 
 class Builder {
 public:
@@ -256,8 +253,6 @@ private:
     for (int k = 0; k < node.output_size(); ++k)
       if (!node.output(k).empty()) outs.push_back("out" + std::to_string(k));
     ir::Attributes attrs = attributes(node, moved);
-    if (node.op_type() == "Range")
-      fail(node, "Range needs constant start, limit and delta (it is folded at import)");
     const ir::NodeId lib = state.library(node.name(), node.op_type(), ins, outs, std::move(attrs));
     for (const auto& [conn, value] : in_edges)
       state.graph().add_edge(access(state, value), "", lib, conn, whole(value));

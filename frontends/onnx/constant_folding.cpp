@@ -106,9 +106,10 @@ private:
   }
 
   std::optional<HostTensor> make(std::int32_t type, Shape shape) const {
+    for (const std::int64_t d : shape)
+      if (d < 0) fail("the result has a negative dimension");
     const auto n = checked_num_elements(shape);
-    if (!n) fail("the result has an invalid shape");
-    if (*n > kMaxFoldElements) return std::nullopt;
+    if (!n || *n > kMaxFoldElements) return std::nullopt;  // left to the program
     return HostTensor::zeros(type, std::move(shape));
   }
 

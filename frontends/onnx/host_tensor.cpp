@@ -179,10 +179,13 @@ std::optional<ir::DType> to_dtype(std::int32_t elem_type) {
 }
 
 std::optional<std::int64_t> checked_num_elements(const std::vector<std::int64_t>& shape) {
+  // Zero-size dimensions do not excuse huge others: strides are products of the nonzero ones.
   std::int64_t n = 1;
+  std::int64_t nonzero = 1;
   for (const std::int64_t d : shape) {
     if (d < 0) return std::nullopt;
-    if (d != 0 && n > (std::int64_t{1} << 62) / d) return std::nullopt;
+    if (d != 0 && nonzero > (std::int64_t{1} << 62) / d) return std::nullopt;
+    if (d != 0) nonzero *= d;
     n *= d;
   }
   return n;

@@ -40,6 +40,18 @@ struct ImportedGraph {
   std::map<std::string, std::string> symbols;  ///< dim_param -> program symbol name
 };
 
+enum class AttrKind { Ints, Floats, Int, Float };
+
+/// An input whose value decides output shapes or indexing, and the attribute it becomes.
+struct ShapeInput {
+  int index;
+  const char* attribute;
+  AttrKind kind;
+};
+
+/// The shape-determining inputs of an op (docs/cpu-path.md, section 1); empty for most ops.
+std::vector<ShapeInput> shape_inputs(const std::string& op, std::int64_t opset);
+
 /// Builds the program and the constants it uses. Throws UserError for a non-constant
 /// shape-determining input, an attribute Sluice cannot represent, or an unsupported dtype.
 Model build_model(const ImportedGraph& graph);

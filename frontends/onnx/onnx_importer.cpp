@@ -38,6 +38,15 @@ constexpr std::int64_t kInferenceDataLimit = 1 << 16;
 const std::set<std::string, std::less<>> kSameShapeOps = {
     "Gelu", "Mish", "GroupNormalization", "BitwiseNot", "LayerNormalization", "IsNaN", "IsInf"};
 
+// What a value is when it is not a tensor, for messages.
+std::string non_tensor_kind(const onnx::TypeProto& type) {
+  if (type.has_sequence_type()) return "is a sequence, which Sluice does not support";
+  if (type.has_map_type()) return "is a map, which Sluice does not support";
+  if (type.has_optional_type()) return "is an optional, which Sluice does not support";
+  if (type.has_sparse_tensor_type()) return "is a sparse tensor, which Sluice does not support";
+  return "has no tensor type";
+}
+
 ValueType from_proto(const onnx::TypeProto& type) {
   ValueType t;
   if (!type.has_tensor_type()) return t;
@@ -96,9 +105,11 @@ public:
     parse(bytes);
     read_graph();
     label_and_sort_nodes();
-    check_foreign_domains();
+    check_certainly_unsupported();
+    verify_nodes();
     fold_and_infer();
     check_supported();
+    check_shape_inputs();
     check_shapes();
     g_.nodes = std::move(nodes_);
     return detail::build_model(g_);
@@ -149,7 +160,10 @@ private:
       if (!seen.insert(name).second) fail("graph input '" + name + "' is listed twice");
       if (g_.constants.contains(name)) continue;  // an initializer listed as input (IR < 4)
       ValueType t = from_proto(input.type());
-      if (t.elem_type == 0) fail("graph input '" + name + "' has no tensor type");
+      if (t.elem_type == 0) fail("graph input '" + name + "' " + non_tensor_kind(input.type()));
+      if (!detail::to_dtype(t.elem_type))
+        fail("value '" + name + "' has type " + detail::elem_type_name(t.elem_type) +
+             ", which Sluice does not support");
       g_.inputs.push_back(name);
       input_types_[name] = std::move(t);
     }
@@ -256,15 +270,37 @@ private:
     for (const auto& out : g_.outputs)
       if (!input_types_.contains(out) && !g_.constants.contains(out) && !producer.contains(out))
         fail("graph output '" + out + "' is not produced by any node, input or initializer");
-    // ONNX's own checks of each node (arity, attributes) where its schemas know the opset.
+  }
+
+  // ONNX's own checks of each node (arity, attributes) where its schemas know the opset; newer
+  // opsets changed signatures that ONNX 1.12's schemas would wrongly refuse.
+  void verify_nodes() const {
+    if (g_.opset > 17) return;
     for (const auto& node : nodes_) {
-      if (!default_domain(node) || g_.opset > 17) continue;
-      const auto* schema = onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(g_.opset), "");
+      if (!default_domain(node)) continue;
+      const auto* schema =
+          onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(g_.opset), "");
       if (schema == nullptr) continue;
       try {
         schema->Verify(node);
       } catch (const std::exception& e) {
         fail(node, e.what());
+      }
+    }
+  }
+
+  // Shape-determining inputs (docs/cpu-path.md, section 1) must have folded to constants.
+  void check_shape_inputs() const {
+    for (const auto& node : nodes_) {
+      if (!default_domain(node)) continue;
+      if (node.op_type() == "Range")
+        fail(node, "Range needs constant start, limit and delta (it is folded at import)");
+      for (const auto& s : detail::shape_inputs(node.op_type(), g_.opset)) {
+        if (s.index >= node.input_size() || node.input(s.index).empty()) continue;
+        const std::string& value = node.input(s.index);
+        if (!g_.constants.contains(value))
+          fail(node, "input " + std::to_string(s.index) + " ('" + value + "', the " +
+                         s.attribute + ") must be a constant, but it is computed at run time");
       }
     }
   }
@@ -296,11 +332,9 @@ private:
     return !default_domain(node) || (options_.check_supported && ops::find_op(node.op_type()) == nullptr);
   }
 
-  // Nodes of other domains stop the import before shape inference, which cannot type them; the
-  // message also names the default-domain ops that certainly stay unsupported.
-  void check_foreign_domains() const {
-    if (std::all_of(nodes_.begin(), nodes_.end(), [](const auto& n) { return default_domain(n); }))
-      return;
+  // Before shape inference (which cannot type ops of other domains) and before any check of a
+  // node's details: ops that no folding can remove.
+  void check_certainly_unsupported() const {
     std::vector<const onnx::NodeProto*> bad;
     for (const auto& node : nodes_)
       if (op_unsupported(node) && !detail::is_foldable_op(node.op_type()) &&
@@ -535,17 +569,21 @@ private:
       if (!it->second.has_shape)
         fail("cannot determine the rank of " + what +
              "; fix the input shapes (ImportOptions::input_shapes) or make shape inputs constant");
+      std::vector<std::int64_t> sizes;  // symbols count as 1
       for (std::size_t k = 0; k < it->second.dims.size(); ++k) {
         const Dim& d = it->second.dims[k];
+        sizes.push_back(std::max<std::int64_t>(d.value, 1));
         if (d.value >= 0 || g_.symbols.contains(d.param)) continue;
         fail("cannot determine dimension " + std::to_string(k) + " of " + what +
              "; fix the input shapes (ImportOptions::input_shapes) or make shape inputs constant");
       }
+      if (!detail::checked_num_elements(sizes)) fail(what + " has more than 2^62 elements");
     };
-    for (const auto& name : g_.outputs) check(name);
+    // In node order, so the message names the first value that is unknown.
     for (const auto& node : nodes_)
       for (const auto& out : node.output())
         if (!out.empty()) check(out);
+    for (const auto& name : g_.outputs) check(name);
   }
 
   std::string external_dir_;

@@ -157,7 +157,7 @@ def bad():
     save(model([helper.make_node("Add", ["x", "w"], ["y"])], [x], [y], inits=[w]), "missing_initializer_data.onnx")
     save(model([helper.make_node("Relu", ["b"], ["a"], name="first"), helper.make_node("Relu", ["a"], ["b"], name="second"),
                 helper.make_node("Add", ["x", "a"], ["y"])], [x], [y]), "cycle.onnx")
-    save(model([helper.make_node("NonZero", ["x"], ["nz"], name="nonzero"), helper.make_node("Relu", ["nz"], ["y"])],
+    save(model([helper.make_node("NonZero", ["x"], ["nz"], name="nonzero"), helper.make_node("Neg", ["nz"], ["y"])],
                [x], [vi("y", T.INT64, None)]), "unknown_dim.onnx")
     save(model([helper.make_node("Relu", ["u"], ["y"])], [vi("u", T.UINT8, [4])], [vi("y", T.UINT8, None)]),
          "uint8_input.onnx")
@@ -168,10 +168,77 @@ def bad():
          "dynamic_reshape.onnx")
 
 
+def naming():
+    # Duplicate and missing node names; value names that clash once made identifiers.
+    save(model([helper.make_node("Relu", ["x"], ["a.b"], name="n"),
+                helper.make_node("Relu", ["a.b"], ["a_b"], name="n"),
+                helper.make_node("Relu", ["a_b"], ["y"])],
+               [vi("x", T.FLOAT, [2])], [vi("y", T.FLOAT, [2])]), "naming.onnx")
+
+
+def folding():
+    # The shape arithmetic exporters emit, all on constants or static shapes: folded away,
+    # leaving one Reshape whose shape is [2, 3, 2, 2] and an Add of a folded Range.
+    x = vi("x", T.FLOAT, [2, 3, 4])
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Gather", ["shape", "i0"], ["d0"], axis=0),
+        helper.make_node("Gather", ["shape", "i1"], ["d1"], axis=0),
+        helper.make_node("Shape", ["x"], ["last"], start=-1),
+        helper.make_node("Cast", ["last"], ["last_f"], to=T.FLOAT),
+        helper.make_node("Sqrt", ["last_f"], ["sqrt"]),
+        helper.make_node("Cast", ["sqrt"], ["half"], to=T.INT64),
+        helper.make_node("Unsqueeze", ["d0", "axes0"], ["d0u"]),
+        helper.make_node("Unsqueeze", ["d1", "axes0"], ["d1u"]),
+        helper.make_node("Concat", ["d0u", "d1u", "half", "half"], ["target"], axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["r"]),
+        helper.make_node("Size", ["x"], ["n"]),
+        helper.make_node("Div", ["n", "six"], ["four"]),
+        helper.make_node("Range", ["zero", "four", "one"], ["iota"]),
+        helper.make_node("Cast", ["iota"], ["iota_f"], to=T.FLOAT),
+        helper.make_node("Slice", ["iota_f", "s_start", "s_end"], ["two"]),
+        helper.make_node("Equal", ["two", "two"], ["eq"]),
+        helper.make_node("Where", ["eq", "two", "two"], ["w"]),
+        helper.make_node("ConstantOfShape", ["s_end"], ["ones"], value=tensor("", np.array([1.0], np.float32))),
+        helper.make_node("Mul", ["w", "ones"], ["w1"]),
+        helper.make_node("Expand", ["w1", "e_shape"], ["we"]),
+        helper.make_node("Squeeze", ["we", "axes0"], ["ws"]),
+        helper.make_node("Add", ["r", "ws"], ["y"], name="add"),
+    ]
+    i64 = lambda v: tensor("", np.array(v, np.int64))
+    inits = [tensor("i0", np.array(0, np.int64)), tensor("i1", np.array(1, np.int64)),
+             tensor("axes0", np.array([0], np.int64)), tensor("six", np.array(6, np.int64)),
+             tensor("zero", np.array(0, np.int64)), tensor("one", np.array(1, np.int64)),
+             tensor("s_start", np.array([2], np.int64)), tensor("s_end", np.array([4], np.int64)),
+             tensor("e_shape", np.array([1, 2], np.int64))]
+    # Slice of iota_f [0 1 2 3] from 2 to 4 = [2 3]; ones is [1 1 1 1]; broadcasting [2] * [4]
+    # fails, so multiply by a [1] instead.
+    nodes[18] = helper.make_node("ConstantOfShape", ["one_1d"], ["ones"], value=tensor("", np.array([1.0], np.float32)))
+    inits.append(tensor("one_1d", np.array([1], np.int64)))
+    save(model(nodes, [x], [vi("y", T.FLOAT, None)], opset=17, inits=inits), "folding.onnx")
+
+
+def hostile():
+    x = vi("x", T.FLOAT, [2, 3])
+    y = vi("y", T.FLOAT, None)
+    save(model([helper.make_node("Gather", ["c", "idx"], ["g"], name="gather"), helper.make_node("Add", ["x", "g"], ["y"])],
+               [x], [y], inits=[tensor("c", np.zeros(3, np.float32)), tensor("idx", np.array(7, np.int64))]),
+         "hostile_gather_index.onnx")
+    big = T(name="w", data_type=T.FLOAT, dims=[1 << 40, 1 << 40])
+    save(model([helper.make_node("Add", ["x", "w"], ["y"])], [x], [y], inits=[big]), "hostile_huge_initializer.onnx")
+    save(model([helper.make_node("ConstantOfShape", ["s"], ["z"], name="cos"), helper.make_node("Relu", ["z"], ["y"])],
+               [x], [y], inits=[tensor("s", np.array([1 << 40, 1 << 40], np.int64))]), "hostile_huge_constant_of_shape.onnx")
+    save(model([helper.make_node("Relu", ["x"], ["y"])], [vi("", T.FLOAT, [2]), x], [y]), "hostile_unnamed_input.onnx")
+    save(model([helper.make_node("Relu", ["nowhere"], ["y"], name="orphan")], [x], [y]), "hostile_undefined_input.onnx")
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     basic()
     shape_ops()
     external()
     bad()
+    naming()
+    folding()
+    hostile()
     torch_model()
