@@ -10,5 +10,7 @@ class OpTable;
 void add_elementwise_ops(OpTable& table);
 void add_shape_ops(OpTable& table);
 void add_conv_pool_ops(OpTable& table);
+void add_indexing_ops(OpTable& table);
+void add_misc_ops(OpTable& table);
 
 }  // namespace sluice::ops

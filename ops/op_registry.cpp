@@ -40,6 +40,8 @@ const OpTable& builtin_ops() {
     add_elementwise_ops(t);
     add_shape_ops(t);
     add_conv_pool_ops(t);
+    add_indexing_ops(t);
+    add_misc_ops(t);
     return t;
   }();
   return table;
