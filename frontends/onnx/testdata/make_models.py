@@ -218,6 +218,52 @@ def folding():
     save(model(nodes, [x], [vi("y", T.FLOAT, None)], opset=17, inits=inits), "folding.onnx")
 
 
+def folding_ops():
+    # Each output but y is a folded constant; the test checks their values.
+    def c(name, array):
+        return helper.make_node("Constant", [], [name], value=tensor("", np.asarray(array)))
+    i64 = np.int64
+    nodes = [
+        c("m23", np.array([[1, 2, 3], [4, 5, 6]], i64)),
+        helper.make_node("Transpose", ["m23"], ["t"]),
+        c("ten", np.arange(10, dtype=i64)),
+        c("st", np.array([8], i64)), c("en", np.array([1], i64)), c("ax", np.array([0], i64)),
+        c("sp", np.array([-3], i64)),
+        helper.make_node("Slice", ["ten", "st", "en", "ax", "sp"], ["s"]),
+        c("a24", np.arange(24, dtype=np.float32).reshape(2, 3, 4)),
+        helper.make_node("Flatten", ["a24"], ["f"], axis=2),
+        c("p", np.array([1, 5, 3], i64)), c("q", np.array([4, 2, 6], i64)),
+        helper.make_node("Min", ["p", "q"], ["mn"]),
+        helper.make_node("Max", ["p", "q"], ["mx"]),
+        c("num", np.array([-7, 7], i64)), c("den", np.array([3, -3], i64)),
+        helper.make_node("Mod", ["num", "den"], ["md"]),
+        helper.make_node("Mod", ["num", "den"], ["fm"], fmod=1),
+        c("gi", np.array([[2, 0]], i64)),
+        helper.make_node("Gather", ["m23", "gi"], ["g"], axis=1),
+        c("r0", np.array(5.0, np.float32)), c("r1", np.array(1.0, np.float32)), c("rd", np.array(-1.5, np.float32)),
+        helper.make_node("Range", ["r0", "r1", "rd"], ["r"]),
+        c("fl", np.array([1.7, -1.7], np.float32)),
+        helper.make_node("Cast", ["fl"], ["ci"], to=T.INT64),
+        c("col", np.array([[1], [2]], i64)), c("eshape", np.array([2, 3], i64)),
+        helper.make_node("Expand", ["col", "eshape"], ["e"]),
+        c("one3one", np.zeros((1, 3, 1), np.float32)),
+        helper.make_node("Squeeze", ["one3one"], ["sq"]),
+        helper.make_node("Equal", ["p", "q"], ["eq"]),
+        c("cond", np.array([True, False])), c("yes", np.array(1, i64)), c("no", np.array(2, i64)),
+        helper.make_node("Where", ["cond", "yes", "no"], ["w"]),
+        c("neg1", np.array([-1], i64)),
+        helper.make_node("Unsqueeze", ["p", "neg1"], ["u"]),
+        c("two", np.array([2], i64)),
+        helper.make_node("ConstantOfShape", ["two"], ["zeros"]),
+        c("keep", np.array([0, -1], i64)),
+        helper.make_node("Reshape", ["m23", "keep"], ["rs"]),
+        helper.make_node("Relu", ["x"], ["y"]),
+    ]
+    outs = ["y", "t", "s", "f", "mn", "mx", "md", "fm", "g", "r", "ci", "e", "sq", "eq", "w", "u", "zeros", "rs"]
+    save(model(nodes, [vi("x", T.FLOAT, [2])], [helper.make_empty_tensor_value_info(o) for o in outs], opset=17),
+         "folding_ops.onnx")
+
+
 def hostile():
     x = vi("x", T.FLOAT, [2, 3])
     y = vi("y", T.FLOAT, None)
@@ -240,5 +286,6 @@ if __name__ == "__main__":
     bad()
     naming()
     folding()
+    folding_ops()
     hostile()
     torch_model()
