@@ -278,6 +278,12 @@ def hostile():
     save(model([helper.make_node("Relu", ["nowhere"], ["y"], name="orphan")], [x], [y]), "hostile_undefined_input.onnx")
 
 
+def regressions():
+    # Fuzzer finds. Shape of a value of an op ONNX cannot type crashed ONNX 1.12's data propagation.
+    save(model([helper.make_node("Foo", ["x"], ["w"], name="foo"), helper.make_node("Shape", ["w"], ["s"])],
+               [vi("x", T.FLOAT, [2])], [vi("s", T.INT64, None)]), "regress_shape_of_untyped.onnx")
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     basic()
@@ -288,4 +294,5 @@ if __name__ == "__main__":
     folding()
     folding_ops()
     hostile()
+    regressions()
     torch_model()

@@ -190,5 +190,11 @@ TEST(OnnxErrors, HugeValuesAreRefused) {
             "value 'z' (an output of node 'cos', ConstantOfShape) has more than 2^62 elements");
 }
 
+// Fuzzer finds, one test each.
+TEST(OnnxErrors, RegressShapeOfAnUntypedValue) {
+  EXPECT_EQ(unchecked_file_error("regress_shape_of_untyped.onnx"),
+            "cannot determine the type of value 'w' (an output of node 'foo', Foo)");
+}
+
 }  // namespace
 }  // namespace sluice::frontends
