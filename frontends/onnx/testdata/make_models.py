@@ -278,6 +278,28 @@ def hostile():
     save(model([helper.make_node("Relu", ["nowhere"], ["y"], name="orphan")], [x], [y]), "hostile_undefined_input.onnx")
 
 
+def old_and_optional_inputs():
+    # Opset 9: attribute spellings of what later became inputs, and Pad-2's `value`.
+    x = vi("x", T.FLOAT, [2, 4])
+    nodes = [helper.make_node("Pad", ["x"], ["p"], pads=[0, 1, 0, 1], value=1.5),
+             helper.make_node("Slice", ["p"], ["s"], starts=[0], ends=[4], axes=[1]),
+             helper.make_node("Unsqueeze", ["s"], ["u"], axes=[0]),
+             helper.make_node("ReduceSum", ["u"], ["r"], axes=[0], keepdims=0),
+             helper.make_node("Split", ["r"], ["a", "b"], axis=1, split=[1, 3])]
+    save(model(nodes, [x], [vi("a", T.FLOAT, None), vi("b", T.FLOAT, None)], opset=9), "opset9_attributes.onnx")
+    # Opset 13: Resize with an empty roi and constant scales, Dropout with a ratio input, Pad with
+    # pads and constant_value inputs, TopK with k.
+    nodes = [helper.make_node("Resize", ["x", "roi", "scales"], ["big"], mode="nearest"),
+             helper.make_node("Dropout", ["big", "ratio"], ["d"]),
+             helper.make_node("Pad", ["d", "pads", "cval"], ["p"]),
+             helper.make_node("TopK", ["p", "k"], ["vals", "idx"], axis=1)]
+    inits = [tensor("roi", np.zeros(0, np.float32)), tensor("scales", np.array([1, 2], np.float32)),
+             tensor("ratio", np.array(0.25, np.float32)), tensor("pads", np.array([0, 1, 0, 1], np.int64)),
+             tensor("cval", np.array(0.5, np.float32)), tensor("k", np.array([3], np.int64))]
+    save(model(nodes, [x], [vi("vals", T.FLOAT, None), vi("idx", T.INT64, None)], opset=13, inits=inits),
+         "opset13_shape_inputs.onnx")
+
+
 def regressions():
     # Fuzzer finds. Shape of a value of an op ONNX cannot type crashed ONNX 1.12's data propagation.
     save(model([helper.make_node("Foo", ["x"], ["w"], name="foo"), helper.make_node("Shape", ["w"], ["s"])],
@@ -294,5 +316,6 @@ if __name__ == "__main__":
     folding()
     folding_ops()
     hostile()
+    old_and_optional_inputs()
     regressions()
     torch_model()

@@ -256,3 +256,57 @@ TEST(OnnxImporter, TorchReshapeChainWithSymbolicBatchNamesTheShapeInput) {
 
 }  // namespace
 }  // namespace sluice::frontends
+
+namespace sluice::frontends {
+namespace {
+
+std::string attrs_text(const ir::LibraryNode& node) {
+  std::string out;
+  for (const auto& [name, value] : node.attributes) {
+    out += (out.empty() ? "" : " ") + name + "=";
+    if (const auto* i = std::get_if<std::int64_t>(&value)) out += std::to_string(*i);
+    else if (const auto* d = std::get_if<double>(&value)) out += std::to_string(*d);
+    else if (const auto* s = std::get_if<std::string>(&value)) out += *s;
+    else if (const auto* is = std::get_if<std::vector<std::int64_t>>(&value)) {
+      out += "[";
+      for (std::size_t k = 0; k < is->size(); ++k) out += (k ? "," : "") + std::to_string((*is)[k]);
+      out += "]";
+    } else if (const auto* ds = std::get_if<std::vector<double>>(&value)) {
+      out += "[";
+      for (std::size_t k = 0; k < ds->size(); ++k) out += (k ? "," : "") + std::to_string((*ds)[k]);
+      out += "]";
+    }
+  }
+  return node.op + "(" + std::to_string(node.inputs.size()) + " in) " + out;
+}
+
+TEST(OnnxImporter, OldOpsetAttributesArriveUnderTheSameNames) {
+  const Model m = load("opset9_attributes.onnx");
+  std::vector<std::string> nodes;
+  for (const auto* lib : library_nodes(m)) nodes.push_back(attrs_text(*lib));
+  EXPECT_EQ(nodes, (std::vector<std::string>{
+                       "Pad(1 in) constant_value=1.500000 pads=[0,1,0,1]",
+                       "Slice(1 in) axes=[1] ends=[4] starts=[0]",
+                       "Unsqueeze(1 in) axes=[0]",
+                       "ReduceSum(1 in) axes=[0] keepdims=0",
+                       "Split(1 in) axis=1 split=[1,3]",
+                   }));
+  EXPECT_EQ(m.opset, 9);
+}
+
+TEST(OnnxImporter, ShapeInputsOfOpset13BecomeAttributes) {
+  const Model m = load("opset13_shape_inputs.onnx");
+  std::vector<std::string> nodes;
+  for (const auto* lib : library_nodes(m)) nodes.push_back(attrs_text(*lib));
+  EXPECT_EQ(nodes, (std::vector<std::string>{
+                       "Resize(1 in) mode=nearest scales=[1.000000,2.000000]",
+                       "Dropout(1 in) ratio=0.250000",
+                       "Pad(1 in) constant_value=0.500000 pads=[0,1,0,1]",
+                       "TopK(1 in) axis=1 k=3",
+                   }));
+  EXPECT_TRUE(m.constants.empty());
+  EXPECT_EQ(shape_str(container(m, "vals")), "[2,3]");
+}
+
+}  // namespace
+}  // namespace sluice::frontends
