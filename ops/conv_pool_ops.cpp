@@ -137,9 +137,9 @@ std::string accumulator_dtype_name(ir::DType dtype) {
 }
 
 void expand_conv(ExpansionContext& x) {
-  const ir::Container& in = x.input(0);
-  const ir::Container& weights = x.input(1);
-  const ir::Container& out = x.output(0);
+  const ir::Container in = x.input(0);
+  const ir::Container weights = x.input(1);
+  const ir::Container out = x.output(0);
   if (in.rank() < 3 || weights.rank() != in.rank()) x.fail("X and W must have the same rank >= 3");
   const std::vector<ir::Expr> kernel(weights.shape.begin() + 2, weights.shape.end());
   if (x.has_attr("kernel_shape") && x.attr_ints("kernel_shape").size() != kernel.size())
@@ -208,9 +208,9 @@ void expand_conv(ExpansionContext& x) {
 }
 
 void expand_conv_transpose(ExpansionContext& x) {
-  const ir::Container& in = x.input(0);
-  const ir::Container& weights = x.input(1);
-  const ir::Container& out = x.output(0);
+  const ir::Container in = x.input(0);
+  const ir::Container weights = x.input(1);
+  const ir::Container out = x.output(0);
   if (in.rank() < 3 || weights.rank() != in.rank()) x.fail("X and W must have the same rank >= 3");
   const std::size_t spatial = in.rank() - 2;
   Window w;
@@ -285,8 +285,8 @@ void expand_conv_transpose(ExpansionContext& x) {
 
 // MaxPool and GlobalMaxPool (kernel = whole spatial extent).
 void max_pool(ExpansionContext& x, const Window& w, const std::string& label) {
-  const ir::Container& in = x.input(0);
-  const ir::Container& out = x.output(0);
+  const ir::Container in = x.input(0);
+  const ir::Container out = x.output(0);
   if (index::is_empty(out.shape)) return;
   const MapParams p = x.params(out.shape);
   const Point o = index::param_exprs(p);
@@ -303,7 +303,7 @@ void max_pool(ExpansionContext& x, const Window& w, const std::string& label) {
   if (!x.has_output(1)) return;
   // Indices: the smallest flat index (row-major, or column-major over the spatial dims for
   // storage_order 1) whose value equals the maximum.
-  const ir::Container& indices = x.output(1);
+  const ir::Container indices = x.output(1);
   const bool column_major = x.attr_int("storage_order", 0) != 0;
   index::pointwise(x, label + "_indices_init", out.shape, {},
                    "i = " + index::highest(indices.dtype) + ";", {{"i", indices.name, p.index}});
@@ -327,8 +327,8 @@ void max_pool(ExpansionContext& x, const Window& w, const std::string& label) {
 // AveragePool and GlobalAveragePool: window sums, then a division by the number of taps counted
 // (inside the input, or inside the padded input with count_include_pad).
 void average_pool(ExpansionContext& x, const Window& w, bool count_pad, const std::string& label) {
-  const ir::Container& in = x.input(0);
-  const ir::Container& out = x.output(0);
+  const ir::Container in = x.input(0);
+  const ir::Container out = x.output(0);
   if (index::is_empty(out.shape)) return;
   const MapParams p = x.params(out.shape);
   const Point o = index::param_exprs(p);
@@ -378,7 +378,7 @@ void expand_average_pool(ExpansionContext& x) {
 }
 
 Window global_window(const ExpansionContext& x) {
-  const ir::Container& in = x.input(0);
+  const ir::Container in = x.input(0);
   if (in.rank() < 3) x.fail("the input must have rank 3 or more");
   Window w;
   w.spatial = in.rank() - 2;

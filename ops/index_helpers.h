@@ -18,6 +18,9 @@
 #include "ir/builder.h"
 #include "ops/expansion.h"
 
+// Note for op code: `x.input(k)` and `x.output(k)` refer into the program's container arena,
+// which `x.transient(...)` may grow; ops that create transients copy the containers first.
+
 namespace sluice::ops::index {
 
 using Point = std::vector<ir::Expr>;

@@ -66,9 +66,9 @@ std::string subscript(const std::string& connector, const std::vector<std::strin
 }
 
 void expand_gather(ExpansionContext& x) {
-  const ir::Container& data = x.input(0);
-  const ir::Container& ids = x.input(1);
-  const ir::Container& out = x.output(0);
+  const ir::Container data = x.input(0);
+  const ir::Container ids = x.input(1);
+  const ir::Container out = x.output(0);
   const std::int64_t r = static_cast<std::int64_t>(data.rank());
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), r));
   const std::size_t q = ids.rank();
@@ -92,9 +92,9 @@ void expand_gather(ExpansionContext& x) {
 }
 
 void expand_gather_elements(ExpansionContext& x) {
-  const ir::Container& data = x.input(0);
-  const ir::Container& ids = x.input(1);
-  const ir::Container& out = x.output(0);
+  const ir::Container data = x.input(0);
+  const ir::Container ids = x.input(1);
+  const ir::Container out = x.output(0);
   const std::int64_t r = static_cast<std::int64_t>(data.rank());
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), r));
   if (ids.rank() != data.rank()) x.fail("data and indices must have the same rank");
@@ -129,10 +129,10 @@ Reduction scatter_reduction(const ExpansionContext& x, ir::DType dtype) {
 // ScatterElements (and the deprecated Scatter): out = data, then every update u[p] goes to
 // out[p with axis := indices[p]].
 void expand_scatter_elements(ExpansionContext& x) {
-  const ir::Container& data = x.input(0);
-  const ir::Container& ids = x.input(1);
-  const ir::Container& updates = x.input(2);
-  const ir::Container& out = x.output(0);
+  const ir::Container data = x.input(0);
+  const ir::Container ids = x.input(1);
+  const ir::Container updates = x.input(2);
+  const ir::Container out = x.output(0);
   const std::int64_t r = static_cast<std::int64_t>(data.rank());
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), r));
   if (ids.rank() != data.rank() || updates.rank() != data.rank())
@@ -188,10 +188,10 @@ void expand_scatter_elements(ExpansionContext& x) {
 
 // ScatterND: indices [B..., k] address out[indices[b], ...]; updates are [B..., data[k:]...].
 void expand_scatter_nd(ExpansionContext& x) {
-  const ir::Container& data = x.input(0);
-  const ir::Container& ids = x.input(1);
-  const ir::Container& updates = x.input(2);
-  const ir::Container& out = x.output(0);
+  const ir::Container data = x.input(0);
+  const ir::Container ids = x.input(1);
+  const ir::Container updates = x.input(2);
+  const ir::Container out = x.output(0);
   if (ids.rank() < 1) x.fail("indices must have rank 1 or more");
   const std::int64_t k = index::constant_dim(x, ids.shape.back(), "the last dimension of indices");
   if (k < 1 || k > static_cast<std::int64_t>(data.rank())) x.fail("indices address too many dimensions");
@@ -259,8 +259,8 @@ void expand_scatter_nd(ExpansionContext& x) {
 }
 
 void expand_one_hot(ExpansionContext& x) {
-  const ir::Container& ids = x.input(0);
-  const ir::Container& out = x.output(0);
+  const ir::Container ids = x.input(0);
+  const ir::Container out = x.output(0);
   const std::int64_t rank = static_cast<std::int64_t>(out.rank());
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", -1), rank));
   const ir::Expr depth = out.shape[axis];
@@ -290,8 +290,8 @@ void expand_one_hot(ExpansionContext& x) {
 // TopK by counting: rank_i = #{j : x_j before x_i} (larger first, ties by index), then output
 // position q takes the element whose rank is q.
 void expand_top_k(ExpansionContext& x) {
-  const ir::Container& in = x.input(0);
-  const ir::Container& values = x.output(0);
+  const ir::Container in = x.input(0);
+  const ir::Container values = x.output(0);
   const std::int64_t r = static_cast<std::int64_t>(in.rank());
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", -1), r));
   const bool largest = x.attr_int("largest", 1) != 0;
@@ -332,7 +332,7 @@ void expand_top_k(ExpansionContext& x) {
   std::vector<ir::TaskletPort> outs{{"y", values.name, vp.index, ir::WriteConflict::Sum}};
   std::string code = "y = select(" + match + ", a, " + index::literal(values.dtype, 0) + ");";
   if (x.has_output(1)) {
-    const ir::Container& indices = x.output(1);
+    const ir::Container indices = x.output(1);
     index::pointwise(x, "top_k_indices_init", values.shape, {}, "i = 0;",
                      {{"i", indices.name, vp.index}});
     outs.push_back({"i", indices.name, vp.index, ir::WriteConflict::Sum});

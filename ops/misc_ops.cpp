@@ -29,7 +29,7 @@ void expand_shape(ExpansionContext& x) {
   };
   const std::int64_t start = clamp(x.attr_int("start", 0));
   const std::int64_t end = clamp(x.attr_int("end", rank));
-  const ir::Container& out = x.output(0);
+  const ir::Container out = x.output(0);
   if (out.rank() != 1) x.fail("the output must have rank 1");
   if (end <= start) return;
   // One map: a chain of selects over the position picks the dimension.
@@ -44,7 +44,7 @@ void expand_shape(ExpansionContext& x) {
 }
 
 void expand_size(ExpansionContext& x) {
-  const ir::Container& out = x.output(0);
+  const ir::Container out = x.output(0);
   const MapParams p = x.params(out.shape);
   index::pointwise(x, "size", out.shape, {},
                    "y = cast<" + dtype_str(out.dtype) + ">(" +
@@ -53,12 +53,12 @@ void expand_size(ExpansionContext& x) {
 }
 
 void expand_constant_of_shape(ExpansionContext& x) {
-  const ir::Container& out = x.output(0);
+  const ir::Container out = x.output(0);
   index::fill(x, "constant_of_shape", out.name, index::literal(out.dtype, x.attr_float("value", 0.0)));
 }
 
 void expand_eye_like(ExpansionContext& x) {
-  const ir::Container& out = x.output(0);
+  const ir::Container out = x.output(0);
   if (out.rank() != 2) x.fail("the input must have rank 2");
   const std::int64_t k = x.attr_int("k", 0);
   const MapParams p = x.params(out.shape);
@@ -71,7 +71,7 @@ void expand_eye_like(ExpansionContext& x) {
 
 // Range with a static output length (the frontend knows it): out[i] = start + i * delta.
 void expand_range(ExpansionContext& x) {
-  const ir::Container& out = x.output(0);
+  const ir::Container out = x.output(0);
   if (out.rank() != 1) x.fail("the output must have rank 1");
   for (int k = 0; k < 3; ++k)
     if (x.input(k).rank() != 0) x.fail("start, limit and delta must be scalars");
@@ -95,8 +95,8 @@ struct ResizeMode {
 std::string f64(double v) { return index::literal(ir::DType::f64, v); }
 
 void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>& scales_attr) {
-  const ir::Container& in = x.input(0);
-  const ir::Container& out = x.output(0);
+  const ir::Container in = x.input(0);
+  const ir::Container out = x.output(0);
   const std::size_t rank = in.rank();
   if (out.rank() != rank) x.fail("the output rank differs from the input rank");
   if (!scales_attr.empty() && scales_attr.size() != rank)

@@ -196,6 +196,8 @@ void expand_pad(ExpansionContext& x) {
   const auto& in_shape = x.input(0).shape;
   const std::int64_t rank = rank_of(x.input(0));
   const std::string mode = x.attr_string("mode", "constant");
+  if (mode != "constant" && mode != "edge" && mode != "reflect" && mode != "wrap")
+    x.fail("unknown mode '" + mode + "'");
   const auto pads = x.attr_ints("pads");
   std::vector<std::int64_t> default_axes;
   for (std::int64_t d = 0; d < rank; ++d) default_axes.push_back(d);
@@ -233,10 +235,8 @@ void expand_pad(ExpansionContext& x) {
         const ir::Expr b = last - a;
         src.push_back(last - ir::max(b, -b));
       }
-    } else if (mode == "wrap") {
+    } else {  // wrap
       src.push_back(ir::mod(q, n));
-    } else {
-      x.fail("unknown mode '" + mode + "'");
     }
   }
   std::string code = "y = a;";
