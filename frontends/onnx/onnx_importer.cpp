@@ -231,9 +231,11 @@ private:
         if (out.empty()) continue;
         if (input_types_.contains(out) || g_.constants.contains(out))
           fail(node, "output '" + out + "' has the name of a graph input or initializer");
-        if (!producer.emplace(out, i).second)
-          fail(node, "output '" + out + "' is also produced by node '" +
-                         nodes_[static_cast<std::size_t>(producer[out])].name() + "'");
+        if (const auto [at, added] = producer.emplace(out, i); !added)
+          fail(node, at->second == i ? "output '" + out + "' is listed twice"
+                                     : "output '" + out + "' is also produced by node '" +
+                                           nodes_[static_cast<std::size_t>(at->second)].name() +
+                                           "'");
       }
       nodes_.push_back(std::move(node));
     }
@@ -514,6 +516,9 @@ private:
     for (const auto& [name, t] : g_.constants) types_[name] = type_of(t);
     auto take = [&](const onnx::ValueInfoProto& vi) {
       if (g_.constants.contains(vi.name()) || input_types_.contains(vi.name())) return;
+      if (vi.type().value_case() != onnx::TypeProto::kTensorType &&
+          vi.type().value_case() != onnx::TypeProto::VALUE_NOT_SET)
+        non_tensors_[vi.name()] = non_tensor_kind(vi.type());
       ValueType t = from_proto(vi.type());
       if (t.elem_type != 0) types_[vi.name()] = std::move(t);
     };
@@ -567,6 +572,8 @@ private:
           (p != producer.end() ? " (an output of node '" + p->second->name() + "', " +
                                      p->second->op_type() + ")"
                                : std::string());
+      if (const auto nt = non_tensors_.find(name); nt != non_tensors_.end())
+        fail(what + " " + nt->second);
       if (it == types_.end() || it->second.elem_type == 0)
         fail("cannot determine the type of " + what);
       if (!it->second.has_shape)
@@ -596,6 +603,7 @@ private:
   std::vector<onnx::NodeProto> nodes_;  // the remaining nodes, in topological order
   std::map<std::string, ValueType> input_types_;
   std::map<std::string, ValueType> fallback_types_;
+  std::map<std::string, std::string> non_tensors_;  // value -> "is a sequence, ..."
   std::map<std::string, ValueType>& types_ = g_.types;
   std::vector<onnx::ValueInfoProto> declared_outputs_;
 };

@@ -304,6 +304,11 @@ def regressions():
     # Fuzzer finds. Shape of a value of an op ONNX cannot type crashed ONNX 1.12's data propagation.
     save(model([helper.make_node("Foo", ["x"], ["w"], name="foo"), helper.make_node("Shape", ["w"], ["s"])],
                [vi("x", T.FLOAT, [2])], [vi("s", T.INT64, None)]), "regress_shape_of_untyped.onnx")
+    # A node listing one output twice read past the nodes collected so far.
+    save(model([helper.make_node("Split", ["x"], ["y", "y"], name="split")], [vi("x", T.FLOAT, [2])],
+               [vi("y", T.FLOAT, None)]), "regress_output_twice.onnx")
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="first"), helper.make_node("Neg", ["x"], ["y"], name="second")],
+               [vi("x", T.FLOAT, [2])], [vi("y", T.FLOAT, None)]), "output_of_two_nodes.onnx")
 
 
 if __name__ == "__main__":

@@ -196,5 +196,12 @@ TEST(OnnxErrors, RegressShapeOfAnUntypedValue) {
             "cannot determine the type of value 'w' (an output of node 'foo', Foo)");
 }
 
+TEST(OnnxErrors, RegressOutputListedTwice) {
+  EXPECT_EQ(unchecked_file_error("regress_output_twice.onnx"),
+            "node 'split' (Split): output 'y' is listed twice");
+  EXPECT_EQ(unchecked_file_error("output_of_two_nodes.onnx"),
+            "node 'second' (Neg): output 'y' is also produced by node 'first'");
+}
+
 }  // namespace
 }  // namespace sluice::frontends
