@@ -111,6 +111,47 @@ void expand_gather_elements(ExpansionContext& x) {
                    {{"y", out.name, p.index}});
 }
 
+// GatherND: out[b, p, r] = data[b, indices[b, p, 0:k], r] with b the batch_dims leading dims.
+void expand_gather_nd(ExpansionContext& x) {
+  const ir::Container data = x.input(0);
+  const ir::Container ids = x.input(1);
+  const ir::Container out = x.output(0);
+  const std::int64_t b = x.attr_int("batch_dims", 0);
+  if (ids.rank() < 1) x.fail("indices must have rank 1 or more");
+  const std::int64_t k = index::constant_dim(x, ids.shape.back(), "the last dimension of indices");
+  const auto q = static_cast<std::int64_t>(ids.rank());
+  const auto r = static_cast<std::int64_t>(data.rank());
+  if (b < 0 || b >= q || k < 1 || b + k > r) x.fail("batch_dims and indices do not fit the data");
+  if (static_cast<std::int64_t>(out.rank()) != q - 1 + r - b - k) x.fail("the output has the wrong rank");
+  const MapParams p = x.params(out.shape);
+  const Point o = index::param_exprs(p);
+  const auto at = [](const Point& v, std::int64_t from, std::int64_t to) {
+    return Point(v.begin() + from, v.begin() + to);
+  };
+  Point ipt = at(o, 0, q - 1);
+  ipt.emplace_back(0);
+  std::vector<bool> irange(ids.rank(), false);
+  irange.back() = true;
+  const Spanned is = spanned(ipt, ids.shape, irange);
+  Point dpt = at(o, 0, b);
+  for (std::int64_t t = 0; t < k; ++t) dpt.emplace_back(0);
+  const Point rest = at(o, q - 1, static_cast<std::int64_t>(o.size()));
+  dpt.insert(dpt.end(), rest.begin(), rest.end());
+  std::vector<bool> drange(data.rank(), false);
+  for (std::int64_t t = 0; t < k; ++t) drange[static_cast<std::size_t>(b + t)] = true;
+  Spanned ds = spanned(dpt, data.shape, drange);
+  std::string code;
+  for (std::int64_t t = 0; t < k; ++t) {
+    std::vector<std::string> sub = is.subscript;
+    sub.back() = std::to_string(t);
+    const std::string name = "j" + std::to_string(t);
+    code += normalized_index(name, subscript("i", sub), data.shape[static_cast<std::size_t>(b + t)]);
+    ds.subscript[static_cast<std::size_t>(b + t)] = name;
+  }
+  index::pointwise(x, "gather_nd", out.shape, {{"i", ids.name, is.subset}, {"d", data.name, ds.subset}},
+                   code + "y = " + subscript("d", ds.subscript) + ";", {{"y", out.name, p.index}});
+}
+
 struct Reduction {
   ir::WriteConflict wcr = ir::WriteConflict::None;
   std::string neutral;  // the value that leaves the accumulator unchanged
@@ -349,6 +390,7 @@ void expand_top_k(ExpansionContext& x) {
 void add_indexing_ops(OpTable& table) {
   table.add("Gather", expand_gather);
   table.add("GatherElements", expand_gather_elements);
+  table.add("GatherND", expand_gather_nd);
   table.add("OneHot", expand_one_hot);
   table.add("Scatter", expand_scatter_elements);
   table.add("ScatterElements", expand_scatter_elements);

@@ -19,7 +19,7 @@ MAX_ELEMENTS = 4096
 
 PREFIXES = [
     "transpose", "reshape", "flatten", "squeeze", "unsqueeze", "expand", "concat", "split", "slice",
-    "gather_", "gather_elements", "identity", "tril", "triu", "tile", "constant_pad", "edge_pad",
+    "gather_", "gather_elements", "gathernd", "identity", "tril", "triu", "tile", "constant_pad", "edge_pad",
     "reflect_pad", "basic_conv", "conv_", "convtranspose", "maxpool", "averagepool", "globalaverage",
     "globalmax", "scatter_elements", "scatter_with", "scatter_without", "scatternd", "shape",
     "size", "constantofshape", "range_float_type_positive_delta", "range_int32_type_negative_delta",
