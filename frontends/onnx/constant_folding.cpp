@@ -314,6 +314,7 @@ private:
     shape.insert(shape.end(), data.shape.begin() + static_cast<std::ptrdiff_t>(ax) + 1, data.shape.end());
     auto out = make(data.elem_type, shape);
     if (!out) return std::nullopt;
+    if (out->num_elements() == 0) return one(std::move(out));  // outer may still be huge
     const std::int64_t outer = product(data.shape, 0, ax);
     const std::int64_t inner = product(data.shape, ax + 1, data.shape.size());
     const std::int64_t dim = data.shape[ax];
@@ -349,6 +350,7 @@ private:
     }
     auto out = make(first.elem_type, shape);
     if (!out) return std::nullopt;
+    if (out->num_elements() == 0) return one(std::move(out));  // outer may still be huge
     const std::int64_t outer = product(shape, 0, ax);
     const std::int64_t inner = product(shape, ax + 1, shape.size());
     std::int64_t at = 0;

@@ -304,6 +304,11 @@ def regressions():
     # Fuzzer finds. Shape of a value of an op ONNX cannot type crashed ONNX 1.12's data propagation.
     save(model([helper.make_node("Foo", ["x"], ["w"], name="foo"), helper.make_node("Shape", ["w"], ["s"])],
                [vi("x", T.FLOAT, [2])], [vi("s", T.INT64, None)]), "regress_shape_of_untyped.onnx")
+    # Gathering nothing from a [2^40, 0] tensor looped 2^40 times.
+    empty = T(name="e", data_type=T.FLOAT, dims=[1 << 40, 0])
+    save(model([helper.make_node("Gather", ["e", "none"], ["g"], axis=1), helper.make_node("Relu", ["x"], ["y"])],
+               [vi("x", T.FLOAT, [2])], [vi("y", T.FLOAT, None), vi("g", T.FLOAT, None)],
+               inits=[empty, tensor("none", np.zeros(0, np.int64))]), "regress_gather_empty_huge.onnx")
     # A node listing one output twice read past the nodes collected so far.
     save(model([helper.make_node("Split", ["x"], ["y", "y"], name="split")], [vi("x", T.FLOAT, [2])],
                [vi("y", T.FLOAT, None)]), "regress_output_twice.onnx")

@@ -196,6 +196,13 @@ TEST(OnnxErrors, RegressShapeOfAnUntypedValue) {
             "cannot determine the type of value 'w' (an output of node 'foo', Foo)");
 }
 
+TEST(OnnxErrors, RegressGatherOfNothingIsQuick) {
+  ImportOptions options;
+  options.check_supported = false;
+  const Model m = import_onnx_file(data_path("regress_gather_empty_huge.onnx"), options);
+  EXPECT_EQ(m.constants.at("g").shape, (std::vector<std::int64_t>{std::int64_t{1} << 40, 0}));
+}
+
 TEST(OnnxErrors, RegressOutputListedTwice) {
   EXPECT_EQ(unchecked_file_error("regress_output_twice.onnx"),
             "node 'split' (Split): output 'y' is listed twice");
