@@ -20,8 +20,8 @@ class Builder;
 std::vector<ShapeInput> shape_inputs(const std::string& op, std::int64_t opset) {
   using enum AttrKind;
   static const std::set<std::string, std::less<>> kReduce = {
-      "ReduceSum",    "ReduceMean",      "ReduceMax",      "ReduceMin",    "ReduceProd",
-      "ReduceL1",     "ReduceL2",        "ReduceLogSum",   "ReduceLogSumExp", "ReduceSumSquare"};
+      "ReduceSum", "ReduceMean", "ReduceMax",    "ReduceMin",       "ReduceProd",
+      "ReduceL1",  "ReduceL2",   "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"};
   if (kReduce.contains(op) || op == "Squeeze" || op == "Unsqueeze") return {{1, "axes", Ints}};
   if (op == "Reshape" || op == "Expand") return {{1, "shape", Ints}};
   if (op == "Tile") return {{1, "repeats", Ints}};
@@ -58,7 +58,8 @@ public:
     for (const auto& node : g_.nodes) {
       const auto moved = shape_inputs(node.op_type(), g_.opset);
       for (int k = 0; k < node.input_size(); ++k)
-        if (std::none_of(moved.begin(), moved.end(), [&](const ShapeInput& s) { return s.index == k; }))
+        if (std::none_of(moved.begin(), moved.end(),
+                         [&](const ShapeInput& s) { return s.index == k; }))
           read.insert(node.input(k));
     }
     for (const auto& [name, tensor] : g_.constants)
@@ -77,12 +78,13 @@ public:
     for (const auto& [name, tensor] : g_.constants) {
       auto it = containers_.find(name);
       if (it == containers_.end()) continue;
-      model.constants.emplace(it->second, to_ir_tensor(tensor, "value '" + name + "'", g_.location));
+      model.constants.emplace(it->second,
+                              to_ir_tensor(tensor, "value '" + name + "'", g_.location));
     }
     model.program = b_.build();
     const auto problems = ir::verify(model.program);
-    SLUICE_CHECK(problems.empty(), "the ONNX importer built an invalid program: " +
-                                       problems.front().str());
+    SLUICE_CHECK(problems.empty(),
+                 "the ONNX importer built an invalid program: " + problems.front().str());
     return model;
   }
 
@@ -114,8 +116,10 @@ private:
     }
     used_names_.insert(name);
     containers_.emplace(onnx_name, name);
-    if (transient) b_.transient(name, *dtype, std::move(shape));
-    else b_.array(name, *dtype, std::move(shape));
+    if (transient)
+      b_.transient(name, *dtype, std::move(shape));
+    else
+      b_.array(name, *dtype, std::move(shape));
   }
 
   ir::Memlet whole(const std::string& onnx_name) {
@@ -157,19 +161,26 @@ private:
     return std::int64_t{0};
   }
 
-  ir::AttributeValue convert_attribute(const onnx::NodeProto& node,
-                                       const onnx::AttributeProto& a) {
+  ir::AttributeValue convert_attribute(const onnx::NodeProto& node, const onnx::AttributeProto& a) {
     using A = onnx::AttributeProto;
     auto type = a.type();
     if (type == A::UNDEFINED) {  // old exporters: the field that is set says it
-      if (a.has_f()) type = A::FLOAT;
-      else if (a.has_i()) type = A::INT;
-      else if (a.has_s()) type = A::STRING;
-      else if (a.has_t()) type = A::TENSOR;
-      else if (a.has_g()) type = A::GRAPH;
-      else if (a.floats_size()) type = A::FLOATS;
-      else if (a.ints_size()) type = A::INTS;
-      else if (a.strings_size()) type = A::STRINGS;
+      if (a.has_f())
+        type = A::FLOAT;
+      else if (a.has_i())
+        type = A::INT;
+      else if (a.has_s())
+        type = A::STRING;
+      else if (a.has_t())
+        type = A::TENSOR;
+      else if (a.has_g())
+        type = A::GRAPH;
+      else if (a.floats_size())
+        type = A::FLOATS;
+      else if (a.ints_size())
+        type = A::INTS;
+      else if (a.strings_size())
+        type = A::STRINGS;
     }
     switch (type) {
       case A::FLOAT: return static_cast<double>(a.f());
@@ -179,15 +190,16 @@ private:
       case A::INTS: return std::vector<std::int64_t>(a.ints().begin(), a.ints().end());
       case A::STRINGS: return std::vector<std::string>(a.strings().begin(), a.strings().end());
       case A::TENSOR: {
-        const HostTensor t = read_tensor(a.t(), "attribute '" + a.name() + "' of node '" +
-                                                    node.name() + "'", g_.location, "");
+        const HostTensor t = read_tensor(
+            a.t(), "attribute '" + a.name() + "' of node '" + node.name() + "'", g_.location, "");
         if (t.num_elements() != 1)
           fail(node, "attribute '" + a.name() + "' is a tensor of " +
                          std::to_string(t.num_elements()) +
                          " elements; Sluice takes only one-element tensor attributes");
         return t.as_double(0);
       }
-      case A::GRAPH: case A::GRAPHS:
+      case A::GRAPH:
+      case A::GRAPHS:
         fail(node, "attribute '" + a.name() + "' is a subgraph; Sluice does not import subgraphs");
       default:
         fail(node, "attribute '" + a.name() + "' has a kind Sluice cannot represent (" +
@@ -244,7 +256,8 @@ private:
     std::vector<std::pair<std::string, std::string>> in_edges;  // connector, value
     for (int k = 0; k < node.input_size(); ++k) {
       if (node.input(k).empty()) continue;
-      if (std::any_of(moved.begin(), moved.end(), [&](const ShapeInput& s) { return s.index == k; }))
+      if (std::any_of(moved.begin(), moved.end(),
+                      [&](const ShapeInput& s) { return s.index == k; }))
         continue;
       ins.push_back("in" + std::to_string(k));
       in_edges.emplace_back(ins.back(), node.input(k));
@@ -277,7 +290,8 @@ private:
 std::string make_identifier(const std::string& text, const std::string& prefix) {
   std::string out;
   for (const char c : text) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     out += ok ? c : '_';
   }
   if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out = prefix + out;

@@ -1,12 +1,12 @@
 #include "frontends/onnx/constant_folding.h"
 
-#include <onnx/onnx_pb.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
+
+#include <onnx/onnx_pb.h>
 
 #include "ir/diagnostic.h"
 
@@ -17,14 +17,27 @@ using TP = onnx::TensorProto;
 using Shape = std::vector<std::int64_t>;
 using Folded = std::optional<std::vector<HostTensor>>;
 
-constexpr std::array kUnary = {"Abs", "Ceil", "Floor", "Neg", "Not", "Reciprocal", "Sqrt", "Exp",
-                               "Log", "Sign", "Identity"};
-constexpr std::array kBinary = {"Add", "Sub", "Mul", "Div", "Mod", "Pow", "Equal", "Less",
-                                "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
-                                "Min", "Max"};
-constexpr std::array kOther = {"Cast", "Gather", "Concat", "Unsqueeze", "Squeeze", "Slice",
-                               "Where", "Range", "ConstantOfShape", "Reshape", "Expand",
-                               "Flatten", "Transpose"};
+constexpr std::array kUnary = {"Abs",  "Ceil", "Floor", "Neg",  "Not",     "Reciprocal",
+                               "Sqrt", "Exp",  "Log",   "Sign", "Identity"};
+constexpr std::array kBinary = {"Add",
+                                "Sub",
+                                "Mul",
+                                "Div",
+                                "Mod",
+                                "Pow",
+                                "Equal",
+                                "Less",
+                                "Greater",
+                                "LessOrEqual",
+                                "GreaterOrEqual",
+                                "And",
+                                "Or",
+                                "Xor",
+                                "Min",
+                                "Max"};
+constexpr std::array kOther = {"Cast",   "Gather",  "Concat",   "Unsqueeze",       "Squeeze",
+                               "Slice",  "Where",   "Range",    "ConstantOfShape", "Reshape",
+                               "Expand", "Flatten", "Transpose"};
 
 template <typename List>
 bool contains(const List& list, std::string_view name) {
@@ -81,7 +94,8 @@ private:
   }
 
   const HostTensor& input(std::size_t k) const {
-    if (k >= inputs_.size() || inputs_[k] == nullptr) fail("input " + std::to_string(k) + " is missing");
+    if (k >= inputs_.size() || inputs_[k] == nullptr)
+      fail("input " + std::to_string(k) + " is missing");
     return *inputs_[k];
   }
   const HostTensor* optional_input(std::size_t k) const {
@@ -135,8 +149,9 @@ private:
   }
 
   // Calls f(out_index, in_indices) for every element of `out`, with each input broadcast.
-  static void for_each_broadcast(const Shape& out, const std::vector<Shape>& ins,
-                                 const std::function<void(std::int64_t, const std::vector<std::int64_t>&)>& f) {
+  static void for_each_broadcast(
+      const Shape& out, const std::vector<Shape>& ins,
+      const std::function<void(std::int64_t, const std::vector<std::int64_t>&)>& f) {
     const std::size_t rank = out.size();
     std::vector<Shape> strides;
     for (const auto& s : ins) {
@@ -172,25 +187,40 @@ private:
       if (x.is_float()) {
         const double v = x.as_double(i);
         double r = v;
-        if (op == "Abs") r = std::fabs(v);
-        else if (op == "Ceil") r = std::ceil(v);
-        else if (op == "Floor") r = std::floor(v);
-        else if (op == "Neg") r = -v;
-        else if (op == "Reciprocal") r = 1.0 / v;
-        else if (op == "Sqrt") r = std::sqrt(v);
-        else if (op == "Exp") r = std::exp(v);
-        else if (op == "Log") r = std::log(v);
-        else if (op == "Sign") r = v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0;
-        else return std::nullopt;
+        if (op == "Abs")
+          r = std::fabs(v);
+        else if (op == "Ceil")
+          r = std::ceil(v);
+        else if (op == "Floor")
+          r = std::floor(v);
+        else if (op == "Neg")
+          r = -v;
+        else if (op == "Reciprocal")
+          r = 1.0 / v;
+        else if (op == "Sqrt")
+          r = std::sqrt(v);
+        else if (op == "Exp")
+          r = std::exp(v);
+        else if (op == "Log")
+          r = std::log(v);
+        else if (op == "Sign")
+          r = v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0;
+        else
+          return std::nullopt;
         out->set_double(i, r);
       } else {
         const std::int64_t v = x.as_int(i);
         std::int64_t r = v;
-        if (op == "Abs") r = v < 0 ? wrap_sub(0, v) : v;
-        else if (op == "Neg") r = wrap_sub(0, v);
-        else if (op == "Not") r = v == 0;
-        else if (op == "Sign") r = v > 0 ? 1 : v < 0 ? -1 : 0;
-        else if (op != "Ceil" && op != "Floor") return std::nullopt;
+        if (op == "Abs")
+          r = v < 0 ? wrap_sub(0, v) : v;
+        else if (op == "Neg")
+          r = wrap_sub(0, v);
+        else if (op == "Not")
+          r = v == 0;
+        else if (op == "Sign")
+          r = v > 0 ? 1 : v < 0 ? -1 : 0;
+        else if (op != "Ceil" && op != "Floor")
+          return std::nullopt;
         out->set_int(i, r);
       }
     }
@@ -216,8 +246,8 @@ private:
   std::optional<HostTensor> binary_pair(const std::string& op, const HostTensor& a,
                                         const HostTensor& b) const {
     if (a.elem_type != b.elem_type && op != "Pow") fail("inputs have different element types");
-    const bool compare = op == "Equal" || op == "Less" || op == "Greater" ||
-                         op == "LessOrEqual" || op == "GreaterOrEqual";
+    const bool compare = op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" ||
+                         op == "GreaterOrEqual";
     const Shape shape = broadcast({a.shape, b.shape});
     auto out = make(compare ? TP::BOOL : a.elem_type, shape);
     if (!out) return std::nullopt;
@@ -228,45 +258,76 @@ private:
         const double x = a.as_double(at[0]);
         const double y = b.as_double(at[1]);
         double r = 0;
-        if (op == "Add") r = x + y;
-        else if (op == "Sub") r = x - y;
-        else if (op == "Mul") r = x * y;
-        else if (op == "Div") r = x / y;
-        else if (op == "Mod") r = int_attr("fmod", 0) ? std::fmod(x, y) : x - y * std::floor(x / y);
-        else if (op == "Pow") r = std::pow(x, y);
-        else if (op == "Equal") r = x == y;
-        else if (op == "Less") r = x < y;
-        else if (op == "Greater") r = x > y;
-        else if (op == "LessOrEqual") r = x <= y;
-        else if (op == "GreaterOrEqual") r = x >= y;
-        else if (op == "Min") r = std::min(x, y);
-        else if (op == "Max") r = std::max(x, y);
-        else unsupported = true;
+        if (op == "Add")
+          r = x + y;
+        else if (op == "Sub")
+          r = x - y;
+        else if (op == "Mul")
+          r = x * y;
+        else if (op == "Div")
+          r = x / y;
+        else if (op == "Mod")
+          r = int_attr("fmod", 0) ? std::fmod(x, y) : x - y * std::floor(x / y);
+        else if (op == "Pow")
+          r = std::pow(x, y);
+        else if (op == "Equal")
+          r = x == y;
+        else if (op == "Less")
+          r = x < y;
+        else if (op == "Greater")
+          r = x > y;
+        else if (op == "LessOrEqual")
+          r = x <= y;
+        else if (op == "GreaterOrEqual")
+          r = x >= y;
+        else if (op == "Min")
+          r = std::min(x, y);
+        else if (op == "Max")
+          r = std::max(x, y);
+        else
+          unsupported = true;
         out->set_double(n, r);
       } else {
         const std::int64_t x = a.as_int(at[0]);
         const std::int64_t y = b.as_int(at[1]);
         std::int64_t r = 0;
-        if (op == "Add") r = wrap_add(x, y);
-        else if (op == "Sub") r = wrap_sub(x, y);
-        else if (op == "Mul") r = wrap_mul(x, y);
+        if (op == "Add")
+          r = wrap_add(x, y);
+        else if (op == "Sub")
+          r = wrap_sub(x, y);
+        else if (op == "Mul")
+          r = wrap_mul(x, y);
         else if (op == "Div" || op == "Mod") {
           if (y == 0) fail("integer division by zero");
           if (x == std::numeric_limits<std::int64_t>::min() && y == -1) fail("integer overflow");
-          if (op == "Div") r = x / y;
-          else if (int_attr("fmod", 0)) r = x % y;
-          else r = ((x % y) + y) % y;  // the sign of the divisor, as Python's %
-        } else if (op == "Equal") r = x == y;
-        else if (op == "Less") r = x < y;
-        else if (op == "Greater") r = x > y;
-        else if (op == "LessOrEqual") r = x <= y;
-        else if (op == "GreaterOrEqual") r = x >= y;
-        else if (op == "And") r = x && y;
-        else if (op == "Or") r = x || y;
-        else if (op == "Xor") r = (x != 0) != (y != 0);
-        else if (op == "Min") r = std::min(x, y);
-        else if (op == "Max") r = std::max(x, y);
-        else unsupported = true;
+          if (op == "Div")
+            r = x / y;
+          else if (int_attr("fmod", 0))
+            r = x % y;
+          else
+            r = ((x % y) + y) % y;  // the sign of the divisor, as Python's %
+        } else if (op == "Equal")
+          r = x == y;
+        else if (op == "Less")
+          r = x < y;
+        else if (op == "Greater")
+          r = x > y;
+        else if (op == "LessOrEqual")
+          r = x <= y;
+        else if (op == "GreaterOrEqual")
+          r = x >= y;
+        else if (op == "And")
+          r = x && y;
+        else if (op == "Or")
+          r = x || y;
+        else if (op == "Xor")
+          r = (x != 0) != (y != 0);
+        else if (op == "Min")
+          r = std::min(x, y);
+        else if (op == "Max")
+          r = std::max(x, y);
+        else
+          unsupported = true;
         out->set_int(n, r);
       }
     });
@@ -282,18 +343,19 @@ private:
     if (!out) return std::nullopt;
     const bool via_double = x.is_float() || out->is_float();
     for (std::int64_t i = 0; i < x.num_elements(); ++i) {
-      if (via_double) out->set_double(i, x.as_double(i));
-      else out->set_int(i, x.as_int(i));
+      if (via_double)
+        out->set_double(i, x.as_double(i));
+      else
+        out->set_int(i, x.as_int(i));
     }
     return one(std::move(out));
   }
 
   // Copies `count` contiguous elements.
-  static void copy(const HostTensor& from, std::int64_t from_at, HostTensor& to,
-                   std::int64_t to_at, std::int64_t count) {
+  static void copy(const HostTensor& from, std::int64_t from_at, HostTensor& to, std::int64_t to_at,
+                   std::int64_t count) {
     const int size = element_size(from.elem_type);
-    std::copy_n(from.bytes.begin() + from_at * size, count * size,
-                to.bytes.begin() + to_at * size);
+    std::copy_n(from.bytes.begin() + from_at * size, count * size, to.bytes.begin() + to_at * size);
   }
 
   static std::int64_t product(const Shape& s, std::size_t from, std::size_t to) {
@@ -311,7 +373,8 @@ private:
     const auto ax = static_cast<std::size_t>(axis(int_attr("axis", 0), rank));
     Shape shape(data.shape.begin(), data.shape.begin() + static_cast<std::ptrdiff_t>(ax));
     shape.insert(shape.end(), indices.shape.begin(), indices.shape.end());
-    shape.insert(shape.end(), data.shape.begin() + static_cast<std::ptrdiff_t>(ax) + 1, data.shape.end());
+    shape.insert(shape.end(), data.shape.begin() + static_cast<std::ptrdiff_t>(ax) + 1,
+                 data.shape.end());
     auto out = make(data.elem_type, shape);
     if (!out) return std::nullopt;
     if (out->num_elements() == 0) return one(std::move(out));  // outer may still be huge
@@ -402,7 +465,8 @@ private:
     if (const auto axes = axes_operand()) {
       for (const std::int64_t a : *axes) {
         const auto k = static_cast<std::size_t>(axis(a, rank));
-        if (x.shape[k] != 1) fail("cannot squeeze a dimension of size " + std::to_string(x.shape[k]));
+        if (x.shape[k] != 1)
+          fail("cannot squeeze a dimension of size " + std::to_string(x.shape[k]));
         removed[k] = true;
       }
     } else {
@@ -431,7 +495,8 @@ private:
     if (axes.empty())
       for (std::int64_t d = 0; d < static_cast<std::int64_t>(starts.size()); ++d) axes.push_back(d);
     if (steps.empty()) steps.assign(starts.size(), 1);
-    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size())
       fail("starts, ends, axes and steps differ in length");
     Shape begin(x.shape.size(), 0), step(x.shape.size(), 1), shape = x.shape;
     std::vector<bool> seen(x.shape.size(), false);
@@ -443,14 +508,19 @@ private:
       if (steps[i] == 0) fail("a step is 0");
       auto clamp_index = [&](std::int64_t v, bool forward) {
         if (v < 0) v = v < -dim ? -1 : v + dim;  // v + dim cannot overflow here
-        return forward ? std::clamp<std::int64_t>(v, 0, dim) : std::clamp<std::int64_t>(v, -1, dim - 1);
+        return forward ? std::clamp<std::int64_t>(v, 0, dim)
+                       : std::clamp<std::int64_t>(v, -1, dim - 1);
       };
       const bool forward = steps[i] > 0;
       const std::int64_t s = clamp_index(starts[i], forward);
       const std::int64_t e = clamp_index(ends[i], forward);
       std::int64_t count = 0;
       if (forward && e > s) count = (e - s - 1) / steps[i] + 1;
-      if (!forward && s > e) count = (s - e - 1) / (steps[i] == std::numeric_limits<std::int64_t>::min() ? std::numeric_limits<std::int64_t>::max() : -steps[i]) + 1;
+      if (!forward && s > e)
+        count = (s - e - 1) / (steps[i] == std::numeric_limits<std::int64_t>::min()
+                                   ? std::numeric_limits<std::int64_t>::max()
+                                   : -steps[i]) +
+                1;
       begin[d] = s;
       step[d] = steps[i];
       shape[d] = count;
@@ -464,7 +534,8 @@ private:
     const std::int64_t total = out->num_elements();
     for (std::int64_t n = 0; n < total; ++n) {
       std::int64_t src = 0;
-      for (std::size_t d = 0; d < shape.size(); ++d) src += (begin[d] + index[d] * step[d]) * strides[d];
+      for (std::size_t d = 0; d < shape.size(); ++d)
+        src += (begin[d] + index[d] * step[d]) * strides[d];
       copy(x, src, *out, n, 1);
       for (std::size_t d = shape.size(); d-- > 0;) {
         if (++index[d] < shape[d]) break;
@@ -483,8 +554,10 @@ private:
     auto out = make(a.elem_type, shape);
     if (!out) return std::nullopt;
     for_each_broadcast(shape, {c.shape, a.shape, b.shape}, [&](std::int64_t n, const auto& at) {
-      if (c.as_int(at[0]) != 0) copy(a, at[1], *out, n, 1);
-      else copy(b, at[2], *out, n, 1);
+      if (c.as_int(at[0]) != 0)
+        copy(a, at[1], *out, n, 1);
+      else
+        copy(b, at[2], *out, n, 1);
     });
     return one(std::move(out));
   }
@@ -503,7 +576,8 @@ private:
     } else {
       const std::int64_t d = delta.as_int(0);
       if (d == 0) fail("delta is 0");
-      const double span = static_cast<double>(limit.as_int(0)) - static_cast<double>(start.as_int(0));
+      const double span =
+          static_cast<double>(limit.as_int(0)) - static_cast<double>(start.as_int(0));
       count = std::ceil(span / static_cast<double>(d));
     }
     if (!(count > 0)) count = 0;
@@ -511,8 +585,11 @@ private:
     auto out = make(start.elem_type, {static_cast<std::int64_t>(count)});
     if (!out) return std::nullopt;
     for (std::int64_t i = 0; i < out->num_elements(); ++i) {
-      if (start.is_float()) out->set_double(i, start.as_double(0) + static_cast<double>(i) * delta.as_double(0));
-      else out->set_int(i, wrap_add(start.as_int(0), wrap_mul(static_cast<std::int64_t>(i), delta.as_int(0))));
+      if (start.is_float())
+        out->set_double(i, start.as_double(0) + static_cast<double>(i) * delta.as_double(0));
+      else
+        out->set_int(
+            i, wrap_add(start.as_int(0), wrap_mul(static_cast<std::int64_t>(i), delta.as_int(0))));
     }
     return one(std::move(out));
   }
@@ -551,7 +628,8 @@ private:
       } else if (shape[d] < 0) {
         fail("a dimension is negative");
       } else {
-        if (shape[d] != 0 && known > (std::int64_t{1} << 62) / shape[d]) fail("the shape is too large");
+        if (shape[d] != 0 && known > (std::int64_t{1} << 62) / shape[d])
+          fail("the shape is too large");
         known *= shape[d];
       }
     }
@@ -573,7 +651,8 @@ private:
     const Shape shape = broadcast({x.shape, target});
     auto out = make(x.elem_type, shape);
     if (!out) return std::nullopt;
-    for_each_broadcast(shape, {x.shape}, [&](std::int64_t n, const auto& at) { copy(x, at[0], *out, n, 1); });
+    for_each_broadcast(shape, {x.shape},
+                       [&](std::int64_t n, const auto& at) { copy(x, at[0], *out, n, 1); });
     return one(std::move(out));
   }
 
@@ -592,12 +671,14 @@ private:
     const std::size_t rank = x.shape.size();
     Shape perm = ints_attr("perm").value_or(Shape{});
     if (perm.empty())
-      for (std::size_t d = 0; d < rank; ++d) perm.push_back(static_cast<std::int64_t>(rank - 1 - d));
+      for (std::size_t d = 0; d < rank; ++d)
+        perm.push_back(static_cast<std::int64_t>(rank - 1 - d));
     if (perm.size() != rank) fail("perm has the wrong length");
     std::vector<bool> used(rank, false);
     Shape shape(rank);
     for (std::size_t d = 0; d < rank; ++d) {
-      if (perm[d] < 0 || perm[d] >= static_cast<std::int64_t>(rank) || used[static_cast<std::size_t>(perm[d])])
+      if (perm[d] < 0 || perm[d] >= static_cast<std::int64_t>(rank) ||
+          used[static_cast<std::size_t>(perm[d])])
         fail("perm is not a permutation");
       used[static_cast<std::size_t>(perm[d])] = true;
       shape[d] = x.shape[static_cast<std::size_t>(perm[d])];
@@ -609,7 +690,8 @@ private:
     Shape index(rank, 0);
     for (std::int64_t n = 0; n < out->num_elements(); ++n) {
       std::int64_t src = 0;
-      for (std::size_t d = 0; d < rank; ++d) src += index[d] * strides[static_cast<std::size_t>(perm[d])];
+      for (std::size_t d = 0; d < rank; ++d)
+        src += index[d] * strides[static_cast<std::size_t>(perm[d])];
       copy(x, src, *out, n, 1);
       for (std::size_t d = rank; d-- > 0;) {
         if (++index[d] < shape[d]) break;

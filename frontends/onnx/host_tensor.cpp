@@ -1,13 +1,13 @@
 #include "frontends/onnx/host_tensor.h"
 
-#include <onnx/onnx_pb.h>
-
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+
+#include <onnx/onnx_pb.h>
 
 #include "ir/diagnostic.h"
 
@@ -42,7 +42,8 @@ std::uint16_t float_to_half(float f) {
   const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
   const std::uint32_t sign = (x >> 16) & 0x8000u;
   const std::uint32_t abs = x & 0x7fffffffu;
-  if (abs >= 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0));
+  if (abs >= 0x7f800000u)
+    return static_cast<std::uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0));
   if (abs >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // rounds to inf
   if (abs < 0x38800000u) {  // subnormal or zero in half
     const float magnitude = std::bit_cast<float>(abs);
@@ -110,8 +111,8 @@ std::vector<std::byte> read_external(const TP& proto, std::int64_t expected_byte
     if (entry.key() == "offset") offset = parse_nonnegative(entry.value());
     if (entry.key() == "length") length = parse_nonnegative(entry.value());
     if ((entry.key() == "offset" && !offset) || (entry.key() == "length" && !length))
-      throw UserError(location, what + " has external data with an invalid " + entry.key() +
-                                    " '" + entry.value() + "'");
+      throw UserError(location, what + " has external data with an invalid " + entry.key() + " '" +
+                                    entry.value() + "'");
   }
   if (file.empty()) throw UserError(location, what + " has external data without a location");
   if (!safe_relative_path(file))
@@ -139,7 +140,8 @@ std::vector<std::byte> read_external(const TP& proto, std::int64_t expected_byte
   std::ifstream in(path, std::ios::binary);
   in.seekg(*offset);
   in.read(reinterpret_cast<char*>(bytes.data()), expected_bytes);
-  if (!in) throw UserError(location, what + ": failed reading external data file '" + path.string() + "'");
+  if (!in)
+    throw UserError(location, what + ": failed reading external data file '" + path.string() + "'");
   return bytes;
 }
 
@@ -147,10 +149,19 @@ std::vector<std::byte> read_external(const TP& proto, std::int64_t expected_byte
 
 int element_size(std::int32_t elem_type) {
   switch (elem_type) {
-    case TP::FLOAT: case TP::INT32: case TP::UINT32: return 4;
-    case TP::UINT8: case TP::INT8: case TP::BOOL: return 1;
-    case TP::UINT16: case TP::INT16: case TP::FLOAT16: case TP::BFLOAT16: return 2;
-    case TP::INT64: case TP::UINT64: case TP::DOUBLE: return 8;
+    case TP::FLOAT:
+    case TP::INT32:
+    case TP::UINT32: return 4;
+    case TP::UINT8:
+    case TP::INT8:
+    case TP::BOOL: return 1;
+    case TP::UINT16:
+    case TP::INT16:
+    case TP::FLOAT16:
+    case TP::BFLOAT16: return 2;
+    case TP::INT64:
+    case TP::UINT64:
+    case TP::DOUBLE: return 8;
     default: return 0;
   }
 }
@@ -243,10 +254,14 @@ void HostTensor::set_int(std::int64_t i, std::int64_t v) {
   // Narrowing wraps modulo 2^bits, as ONNX's reference does; done on unsigned values.
   const auto u = static_cast<std::uint64_t>(v);
   switch (elem_type) {
-    case TP::INT64: case TP::UINT64: store(p, u); return;
-    case TP::INT32: case TP::UINT32: store(p, static_cast<std::uint32_t>(u)); return;
-    case TP::INT16: case TP::UINT16: store(p, static_cast<std::uint16_t>(u)); return;
-    case TP::INT8: case TP::UINT8: store(p, static_cast<std::uint8_t>(u)); return;
+    case TP::INT64:
+    case TP::UINT64: store(p, u); return;
+    case TP::INT32:
+    case TP::UINT32: store(p, static_cast<std::uint32_t>(u)); return;
+    case TP::INT16:
+    case TP::UINT16: store(p, static_cast<std::uint16_t>(u)); return;
+    case TP::INT8:
+    case TP::UINT8: store(p, static_cast<std::uint8_t>(u)); return;
     case TP::BOOL: store(p, static_cast<std::uint8_t>(v != 0)); return;
     default: set_double(i, static_cast<double>(v)); return;
   }
@@ -279,8 +294,8 @@ HostTensor read_tensor(const TP& proto, const std::string& what, const std::stri
   const std::int32_t type = proto.data_type();
   const int size = element_size(type);
   if (size == 0)
-    throw UserError(location, what + " has " + elem_type_name(type) +
-                                  " elements, which Sluice cannot read");
+    throw UserError(location,
+                    what + " has " + elem_type_name(type) + " elements, which Sluice cannot read");
   if (proto.has_segment())
     throw UserError(location, what + " is segmented, which Sluice does not support");
   std::vector<std::int64_t> shape(proto.dims().begin(), proto.dims().end());
@@ -309,13 +324,15 @@ HostTensor read_tensor(const TP& proto, const std::string& what, const std::stri
     case TP::FLOAT: have = proto.float_data_size(); break;
     case TP::DOUBLE: have = proto.double_data_size(); break;
     case TP::INT64: have = proto.int64_data_size(); break;
-    case TP::UINT32: case TP::UINT64: have = proto.uint64_data_size(); break;
+    case TP::UINT32:
+    case TP::UINT64: have = proto.uint64_data_size(); break;
     default: have = proto.int32_data_size(); break;
   }
   if (have != *count)
-    throw UserError(location, what + (have == 0 ? " has no data" : " has " + std::to_string(have) +
-                                                                      " elements of data") +
-                                  ", but its shape needs " + std::to_string(*count));
+    throw UserError(
+        location,
+        what + (have == 0 ? " has no data" : " has " + std::to_string(have) + " elements of data") +
+            ", but its shape needs " + std::to_string(*count));
   t.bytes.resize(static_cast<std::size_t>(nbytes));
   for (std::int64_t i = 0; i < *count; ++i) {
     std::byte* p = t.bytes.data() + i * size;
@@ -327,7 +344,10 @@ HostTensor read_tensor(const TP& proto, const std::string& what, const std::stri
       case TP::UINT32:
         store(p, static_cast<std::uint32_t>(proto.uint64_data(static_cast<int>(i))));
         break;
-      case TP::FLOAT16: case TP::BFLOAT16: case TP::UINT16: case TP::INT16:
+      case TP::FLOAT16:
+      case TP::BFLOAT16:
+      case TP::UINT16:
+      case TP::INT16:
         store(p, static_cast<std::uint16_t>(proto.int32_data(static_cast<int>(i))));
         break;
       case TP::INT32: store(p, proto.int32_data(static_cast<int>(i))); break;

@@ -3,12 +3,12 @@
 /// frontends/onnx): the remaining nodes in a topological order, every value's type, and the
 /// constants. `build_model` turns it into a `Model` (docs/cpu-path.md, section 1).
 
-#include <onnx/onnx_pb.h>
-
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <onnx/onnx_pb.h>
 
 #include "frontends/onnx/host_tensor.h"
 #include "frontends/onnx/onnx_importer.h"
@@ -34,9 +34,9 @@ struct ImportedGraph {
   std::int64_t opset = 0;
   std::vector<onnx::NodeProto> nodes;  ///< topological order; `name` is the unique label
   std::map<std::string, HostTensor> constants;
-  std::map<std::string, ValueType> types;    ///< every value the nodes, inputs and outputs name
-  std::vector<std::string> inputs;           ///< graph inputs that are not constants, in order
-  std::vector<std::string> outputs;          ///< graph outputs, in order
+  std::map<std::string, ValueType> types;      ///< every value the nodes, inputs and outputs name
+  std::vector<std::string> inputs;             ///< graph inputs that are not constants, in order
+  std::vector<std::string> outputs;            ///< graph outputs, in order
   std::map<std::string, std::string> symbols;  ///< dim_param -> program symbol name
 };
 

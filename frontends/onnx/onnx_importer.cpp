@@ -3,10 +3,6 @@
 // result to build_model.
 #include "frontends/onnx/onnx_importer.h"
 
-#include <onnx/defs/schema.h>
-#include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
-
 #include <algorithm>
 #include <climits>
 #include <filesystem>
@@ -15,6 +11,10 @@
 #include <queue>
 #include <set>
 #include <sstream>
+
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
 
 #include "frontends/onnx/constant_folding.h"
 #include "frontends/onnx/imported_graph.h"
@@ -56,8 +56,10 @@ ValueType from_proto(const onnx::TypeProto& type) {
     t.has_shape = true;
     for (const auto& d : tensor.shape().dim()) {
       Dim dim;
-      if (d.has_dim_value() && d.dim_value() >= 0) dim.value = d.dim_value();
-      else if (d.has_dim_param()) dim.param = d.dim_param();
+      if (d.has_dim_value() && d.dim_value() >= 0)
+        dim.value = d.dim_value();
+      else if (d.has_dim_param())
+        dim.param = d.dim_param();
       t.dims.push_back(std::move(dim));
     }
   }
@@ -71,8 +73,10 @@ void to_proto(const ValueType& t, onnx::TypeProto& type) {
   auto* shape = tensor->mutable_shape();
   for (const Dim& d : t.dims) {
     auto* dim = shape->add_dim();
-    if (d.value >= 0) dim->set_dim_value(d.value);
-    else if (!d.param.empty()) dim->set_dim_param(d.param);
+    if (d.value >= 0)
+      dim->set_dim_value(d.value);
+    else if (!d.param.empty())
+      dim->set_dim_param(d.param);
   }
 }
 
@@ -116,7 +120,9 @@ public:
   }
 
 private:
-  [[noreturn]] void fail(const std::string& message) const { throw UserError(g_.location, message); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw UserError(g_.location, message);
+  }
   [[noreturn]] void fail(const onnx::NodeProto& node, const std::string& message) const {
     fail("node '" + node.name() + "' (" + node.op_type() + "): " + message);
   }
@@ -222,7 +228,8 @@ private:
     for (int i = 0; i < nodes.size(); ++i) {
       onnx::NodeProto node = nodes[i];
       if (node.op_type().empty()) fail("node " + std::to_string(i) + " has no op_type");
-      std::string label = node.name().empty() ? node.op_type() + "_" + std::to_string(i) : node.name();
+      std::string label =
+          node.name().empty() ? node.op_type() + "_" + std::to_string(i) : node.name();
       std::string unique = label;
       for (int k = 2; labels.contains(unique); ++k) unique = label + "_" + std::to_string(k);
       labels.insert(unique);
@@ -232,10 +239,10 @@ private:
         if (input_types_.contains(out) || g_.constants.contains(out))
           fail(node, "output '" + out + "' has the name of a graph input or initializer");
         if (const auto [at, added] = producer.emplace(out, i); !added)
-          fail(node, at->second == i ? "output '" + out + "' is listed twice"
-                                     : "output '" + out + "' is also produced by node '" +
-                                           nodes_[static_cast<std::size_t>(at->second)].name() +
-                                           "'");
+          fail(node, at->second == i
+                         ? "output '" + out + "' is listed twice"
+                         : "output '" + out + "' is also produced by node '" +
+                               nodes_[static_cast<std::size_t>(at->second)].name() + "'");
       }
       nodes_.push_back(std::move(node));
     }
@@ -248,7 +255,8 @@ private:
         if (in.empty() || input_types_.contains(in) || g_.constants.contains(in)) continue;
         auto it = producer.find(in);
         if (it == producer.end())
-          fail(nodes_[i], "input '" + in + "' is not a graph input, an initializer or the output of a node");
+          fail(nodes_[i],
+               "input '" + in + "' is not a graph input, an initializer or the output of a node");
         ++pending[i];
         users[static_cast<std::size_t>(it->second)].push_back(static_cast<int>(i));
       }
@@ -301,8 +309,8 @@ private:
         if (s.index >= node.input_size() || node.input(s.index).empty()) continue;
         const std::string& value = node.input(s.index);
         if (!g_.constants.contains(value))
-          fail(node, "input " + std::to_string(s.index) + " ('" + value + "', the " +
-                         s.attribute + ") must be a constant, but it is computed at run time");
+          fail(node, "input " + std::to_string(s.index) + " ('" + value + "', the " + s.attribute +
+                         ") must be a constant, but it is computed at run time");
       }
     }
   }
@@ -315,10 +323,13 @@ private:
   void report_unsupported(const std::vector<const onnx::NodeProto*>& nodes) const {
     std::vector<std::pair<std::string, std::vector<std::string>>> ops;
     for (const auto* node : nodes) {
-      const std::string op = default_domain(*node) ? node->op_type() : node->domain() + "." + node->op_type();
+      const std::string op =
+          default_domain(*node) ? node->op_type() : node->domain() + "." + node->op_type();
       auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& p) { return p.first == op; });
-      if (it == ops.end()) ops.push_back({op, {node->name()}});
-      else it->second.push_back(node->name());
+      if (it == ops.end())
+        ops.push_back({op, {node->name()}});
+      else
+        it->second.push_back(node->name());
     }
     if (ops.empty()) return;
     std::string message = "unsupported operators: ";
@@ -331,7 +342,8 @@ private:
   }
 
   bool op_unsupported(const onnx::NodeProto& node) const {
-    return !default_domain(node) || (options_.check_supported && ops::find_op(node.op_type()) == nullptr);
+    return !default_domain(node) ||
+           (options_.check_supported && ops::find_op(node.op_type()) == nullptr);
   }
 
   // Before shape inference (which cannot type ops of other domains) and before any check of a
@@ -368,7 +380,8 @@ private:
     if (a.name() == "value_float")
       return make(onnx::TensorProto::FLOAT, {}, 1, [&](std::size_t) { return a.f(); });
     if (a.name() == "value_floats")
-      return make(onnx::TensorProto::FLOAT, {a.floats_size()}, static_cast<std::size_t>(a.floats_size()),
+      return make(onnx::TensorProto::FLOAT, {a.floats_size()},
+                  static_cast<std::size_t>(a.floats_size()),
                   [&](std::size_t i) { return a.floats(static_cast<int>(i)); });
     if (a.name() == "value_int") {
       HostTensor t = *HostTensor::zeros(onnx::TensorProto::INT64, {});
@@ -389,7 +402,9 @@ private:
     if (it == types_.end() || !it->second.has_shape) return std::nullopt;
     const auto& dims = it->second.dims;
     const auto rank = static_cast<std::int64_t>(dims.size());
-    auto clamp = [&](std::int64_t v) { return std::clamp<std::int64_t>(v < 0 ? v + rank : v, 0, rank); };
+    auto clamp = [&](std::int64_t v) {
+      return std::clamp<std::int64_t>(v < 0 ? v + rank : v, 0, rank);
+    };
     std::int64_t begin = 0;
     std::int64_t end = rank;
     if (node.op_type() == "Shape") {
@@ -405,7 +420,8 @@ private:
     HostTensor t;
     if (node.op_type() == "Shape") {
       t = *HostTensor::zeros(onnx::TensorProto::INT64, {static_cast<std::int64_t>(values.size())});
-      for (std::size_t i = 0; i < values.size(); ++i) t.set_int(static_cast<std::int64_t>(i), values[i]);
+      for (std::size_t i = 0; i < values.size(); ++i)
+        t.set_int(static_cast<std::int64_t>(i), values[i]);
     } else {
       const auto n = detail::checked_num_elements(values);
       if (!n) return std::nullopt;
@@ -442,7 +458,8 @@ private:
             }
             inputs.push_back(&it->second);
           }
-          if (all_constant) outputs = detail::fold_node(node, g_.opset, inputs, g_.location, node.name());
+          if (all_constant)
+            outputs = detail::fold_node(node, g_.opset, inputs, g_.location, node.name());
         }
       }
       if (!outputs) {
@@ -537,7 +554,8 @@ private:
       auto it = types_.find(node.input(0));
       if (it == types_.end()) continue;
       ValueType t = it->second;
-      if (node.op_type() == "IsNaN" || node.op_type() == "IsInf") t.elem_type = onnx::TensorProto::BOOL;
+      if (node.op_type() == "IsNaN" || node.op_type() == "IsInf")
+        t.elem_type = onnx::TensorProto::BOOL;
       fallback_types_[node.output(0)] = t;
       types_[node.output(0)] = std::move(t);
       added = true;
@@ -567,11 +585,10 @@ private:
     auto check = [&](const std::string& name) {
       const auto it = types_.find(name);
       const auto p = producer.find(name);
-      const std::string what =
-          "value '" + name + "'" +
-          (p != producer.end() ? " (an output of node '" + p->second->name() + "', " +
-                                     p->second->op_type() + ")"
-                               : std::string());
+      const std::string what = "value '" + name + "'" +
+                               (p != producer.end() ? " (an output of node '" + p->second->name() +
+                                                          "', " + p->second->op_type() + ")"
+                                                    : std::string());
       if (const auto nt = non_tensors_.find(name); nt != non_tensors_.end())
         fail(what + " " + nt->second);
       if (it == types_.end() || it->second.elem_type == 0)
@@ -618,7 +635,8 @@ Model import_onnx_bytes(std::string_view bytes, const std::string& origin,
 
 Model import_onnx_file(const std::string& path, const ImportOptions& options) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw UserError(path, "is a directory, not an ONNX file");
+  if (std::filesystem::is_directory(path, ec))
+    throw UserError(path, "is a directory, not an ONNX file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(path, "cannot open the file");
   std::ostringstream buffer;

@@ -35,9 +35,9 @@ struct Model {
   ir::Program program;                          ///< docs/cpu-path.md, section 1
   std::map<std::string, ir::Tensor> constants;  ///< by container name: initializers and folded
                                                 ///< constants that the program reads or returns
-  std::vector<ModelValue> inputs;               ///< graph inputs that are not initializers, in order
-  std::vector<ModelValue> outputs;              ///< graph outputs, in order
-  std::int64_t opset = 0;                       ///< of the default (`ai.onnx`) domain
+  std::vector<ModelValue> inputs;   ///< graph inputs that are not initializers, in order
+  std::vector<ModelValue> outputs;  ///< graph outputs, in order
+  std::int64_t opset = 0;           ///< of the default (`ai.onnx`) domain
 };
 
 struct ImportOptions {

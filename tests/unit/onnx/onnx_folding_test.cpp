@@ -45,12 +45,14 @@ using I = std::vector<std::int64_t>;
 TEST_F(OnnxFolding, OnlyTheRuntimeNodeRemains) {
   const ir::Graph& g = model_->program.states[model_->program.start_state].graph;
   int libraries = 0;
-  for (const ir::NodeId id : g.node_ids()) libraries += std::holds_alternative<ir::LibraryNode>(g.node(id));
+  for (const ir::NodeId id : g.node_ids())
+    libraries += std::holds_alternative<ir::LibraryNode>(g.node(id));
   EXPECT_EQ(libraries, 1);
   EXPECT_EQ(model_->outputs.size(), 18u);
   // Folded outputs are arguments whose values come with the model.
   for (const auto& out : model_->outputs)
-    if (out.onnx_name != "y") EXPECT_TRUE(model_->constants.contains(out.container)) << out.onnx_name;
+    if (out.onnx_name != "y")
+      EXPECT_TRUE(model_->constants.contains(out.container)) << out.onnx_name;
 }
 
 TEST_F(OnnxFolding, Transpose) { EXPECT_EQ(ints("t", {3, 2}), (I{1, 4, 2, 5, 3, 6})); }
@@ -86,7 +88,8 @@ TEST_F(OnnxFolding, SqueezeWithoutAxes) {
 }
 
 TEST_F(OnnxFolding, EqualIsBool) {
-  EXPECT_EQ(values<std::uint8_t>("eq", ir::DType::boolean, {3}), (std::vector<std::uint8_t>{0, 0, 0}));
+  EXPECT_EQ(values<std::uint8_t>("eq", ir::DType::boolean, {3}),
+            (std::vector<std::uint8_t>{0, 0, 0}));
 }
 
 TEST_F(OnnxFolding, WhereBroadcastsScalars) { EXPECT_EQ(ints("w", {2}), (I{1, 2})); }

@@ -264,9 +264,12 @@ std::string attrs_text(const ir::LibraryNode& node) {
   std::string out;
   for (const auto& [name, value] : node.attributes) {
     out += (out.empty() ? "" : " ") + name + "=";
-    if (const auto* i = std::get_if<std::int64_t>(&value)) out += std::to_string(*i);
-    else if (const auto* d = std::get_if<double>(&value)) out += std::to_string(*d);
-    else if (const auto* s = std::get_if<std::string>(&value)) out += *s;
+    if (const auto* i = std::get_if<std::int64_t>(&value))
+      out += std::to_string(*i);
+    else if (const auto* d = std::get_if<double>(&value))
+      out += std::to_string(*d);
+    else if (const auto* s = std::get_if<std::string>(&value))
+      out += *s;
     else if (const auto* is = std::get_if<std::vector<std::int64_t>>(&value)) {
       out += "[";
       for (std::size_t k = 0; k < is->size(); ++k) out += (k ? "," : "") + std::to_string((*is)[k]);
