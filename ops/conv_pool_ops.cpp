@@ -60,8 +60,10 @@ Window forward_window(const ExpansionContext& x, std::vector<ir::Expr> kernel) {
     w.pad_end.assign(w.spatial, 0);
   } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
     for (std::size_t i = 0; i < w.spatial; ++i) {
-      const std::int64_t in = index::constant_dim(x, x.input(0).shape[2 + i], "a SAME-padded input size");
-      const std::int64_t out = index::constant_dim(x, x.output(0).shape[2 + i], "a SAME-padded output size");
+      const std::int64_t in =
+          index::constant_dim(x, x.input(0).shape[2 + i], "a SAME-padded input size");
+      const std::int64_t out =
+          index::constant_dim(x, x.output(0).shape[2 + i], "a SAME-padded output size");
       const std::int64_t k = index::constant_dim(x, w.kernel[i], "the kernel size");
       const std::int64_t total =
           std::max<std::int64_t>((out - 1) * w.strides[i] + (k - 1) * w.dilations[i] + 1 - in, 0);
@@ -110,8 +112,8 @@ Tap window_tap(const Window& w, const std::vector<ir::Expr>& in_shape, Point lea
     }
     tap.point.push_back(ir::min(ir::max(pos, 0), n - 1));
     const std::string t = index::tasklet_text(pos);
-    tap.inside += (tap.inside.empty() ? "" : " && ") + t + " >= 0 && " + t + " < " +
-                  index::tasklet_text(n);
+    tap.inside +=
+        (tap.inside.empty() ? "" : " && ") + t + " >= 0 && " + t + " < " + index::tasklet_text(n);
   }
   return tap;
 }
@@ -165,8 +167,9 @@ void expand_conv(ExpansionContext& x) {
   std::vector<ir::Expr> source_shape = in.shape;
   std::map<std::string, std::vector<ir::Expr>> shapes;
   Window inner_window = w;
-  const bool padded = std::any_of(w.pad_begin.begin(), w.pad_begin.end(), [](auto v) { return v != 0; }) ||
-                      std::any_of(w.pad_end.begin(), w.pad_end.end(), [](auto v) { return v != 0; });
+  const bool padded =
+      std::any_of(w.pad_begin.begin(), w.pad_begin.end(), [](auto v) { return v != 0; }) ||
+      std::any_of(w.pad_end.begin(), w.pad_end.end(), [](auto v) { return v != 0; });
   if (padded) {
     for (std::size_t i = 0; i < w.spatial; ++i)
       source_shape[2 + i] = in.shape[2 + i] + w.pad_begin[i] + w.pad_end[i];
@@ -195,16 +198,18 @@ void expand_conv(ExpansionContext& x) {
   extents.insert(extents.end(), kernel.begin(), kernel.end());
   const index::InnerParams r = index::inner_params(extents);
   const ir::Expr channel =
-      group == 1 ? r.exprs[0] : ir::floordiv(o[1], maps_per_group) * channels_per_group + r.exprs[0];
+      group == 1 ? r.exprs[0]
+                 : ir::floordiv(o[1], maps_per_group) * channels_per_group + r.exprs[0];
   Point src{o[0], channel};
   Point wpt{o[1], r.exprs[0]};
   for (std::size_t i = 0; i < w.spatial; ++i) {
     src.push_back(o[2 + i] * w.strides[i] + r.exprs[1 + i] * w.dilations[i]);
     wpt.push_back(r.exprs[1 + i]);
   }
-  index::reduce_map(x, "conv", p.ranges, r.ranges,
-                    {{"a", source, index::subset_text(src)}, {"w", weights.name, index::subset_text(wpt)}},
-                    "y = a * w;", {{"y", out.name, p.index, ir::WriteConflict::Sum}}, shapes);
+  index::reduce_map(
+      x, "conv", p.ranges, r.ranges,
+      {{"a", source, index::subset_text(src)}, {"w", weights.name, index::subset_text(wpt)}},
+      "y = a * w;", {{"y", out.name, p.index, ir::WriteConflict::Sum}}, shapes);
 }
 
 void expand_conv_transpose(ExpansionContext& x) {
@@ -277,10 +282,11 @@ void expand_conv_transpose(ExpansionContext& x) {
               index::tasklet_text(n);
     if (s != 1) inside += " && " + tt + " % " + std::to_string(s) + " == 0";
   }
-  index::reduce_map(x, "conv_transpose", p.ranges, r.ranges,
-                    {{"a", in.name, index::subset_text(src)}, {"w", weights.name, index::subset_text(wpt)}},
-                    "y = select(" + inside + ", a * w, " + index::literal(out.dtype, 0) + ");",
-                    {{"y", out.name, p.index, ir::WriteConflict::Sum}});
+  index::reduce_map(
+      x, "conv_transpose", p.ranges, r.ranges,
+      {{"a", in.name, index::subset_text(src)}, {"w", weights.name, index::subset_text(wpt)}},
+      "y = select(" + inside + ", a * w, " + index::literal(out.dtype, 0) + ");",
+      {{"y", out.name, p.index, ir::WriteConflict::Sum}});
 }
 
 // MaxPool and GlobalMaxPool (kernel = whole spatial extent).
@@ -355,7 +361,8 @@ void average_pool(ExpansionContext& x, const Window& w, bool count_pad, const st
   }
   const std::string count = index::tasklet_text(taps_inside(w, o_spatial, lo, hi));
   std::string mean = "s / cast<" + acc_type + ">(max(" + count + ", 1))";
-  if (acc_dtype != out.dtype) mean = "cast<" + std::string(ir::dtype_name(out.dtype)) + ">(" + mean + ")";
+  if (acc_dtype != out.dtype)
+    mean = "cast<" + std::string(ir::dtype_name(out.dtype)) + ">(" + mean + ")";
   index::pointwise(x, label + "_mean", out.shape, {{"s", sum, p.index}}, "y = " + mean + ";",
                    {{"y", out.name, p.index}});
 }
@@ -390,7 +397,9 @@ Window global_window(const ExpansionContext& x) {
   return w;
 }
 
-void expand_global_max_pool(ExpansionContext& x) { max_pool(x, global_window(x), "global_max_pool"); }
+void expand_global_max_pool(ExpansionContext& x) {
+  max_pool(x, global_window(x), "global_max_pool");
+}
 
 void expand_global_average_pool(ExpansionContext& x) {
   average_pool(x, global_window(x), false, "global_average_pool");

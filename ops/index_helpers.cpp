@@ -40,8 +40,7 @@ std::pair<std::int64_t, std::int64_t> int_limits(ir::DType dtype) {
 // constant step per iteration, otherwise the whole dimension (as GraphBuilder::mapped_tasklet).
 std::optional<ir::Range> sweep(const ir::Range& index, const ir::MapParam& param) {
   const ir::Expr p = ir::Expr::symbol(param.name);
-  const ir::Expr step =
-      index.begin.substitute({{param.name, p + param.range.step}}) - index.begin;
+  const ir::Expr step = index.begin.substitute({{param.name, p + param.range.step}}) - index.begin;
   const auto delta = step.constant_value();
   if (!delta) return std::nullopt;
   if (*delta == 0) return index;
@@ -101,7 +100,8 @@ std::string tasklet_text(const ir::Expr& e) {
     case ir::ExprKind::Max: {
       const char* f = e.kind() == ir::ExprKind::Min ? "min(" : "max(";
       std::string acc = tasklet_text(ops[0]);
-      for (std::size_t i = 1; i < ops.size(); ++i) acc = f + acc + ", " + tasklet_text(ops[i]) + ")";
+      for (std::size_t i = 1; i < ops.size(); ++i)
+        acc = f + acc + ", " + tasklet_text(ops[i]) + ")";
       return acc;
     }
   }
@@ -169,8 +169,7 @@ void copy_map(ExpansionContext& x, const std::string& label, const std::string& 
               const std::function<Point(const Point&)>& source) {
   const MapParams p = x.params(out_shape);
   const Point src = source(param_exprs(p));
-  pointwise(x, label, out_shape, {{"a", in, subset_text(src)}}, "y = a;",
-            {{"y", out, p.index}});
+  pointwise(x, label, out_shape, {{"a", in, subset_text(src)}}, "y = a;", {{"y", out, p.index}});
 }
 
 void fill(ExpansionContext& x, const std::string& label, const std::string& out,
@@ -227,9 +226,14 @@ Point reshape_source(const std::vector<ir::Expr>& in_shape, const std::vector<ir
       const auto a = in_count.constant_value();
       const auto b = out_count.constant_value();
       if (a && b) {
-        if (*a < *b && i < in_dims.size()) in_count = in_count * in_shape[in_dims[i++]];
-        else if (*b < *a && j < out_dims.size()) out_count = out_count * out_shape[out_dims[j++]];
-        else { matched = false; break; }
+        if (*a < *b && i < in_dims.size())
+          in_count = in_count * in_shape[in_dims[i++]];
+        else if (*b < *a && j < out_dims.size())
+          out_count = out_count * out_shape[out_dims[j++]];
+        else {
+          matched = false;
+          break;
+        }
       } else {
         matched = false;
         break;
@@ -257,7 +261,7 @@ InnerParams inner_params(const std::vector<ir::Expr>& extents, std::string_view 
 }
 
 std::vector<ir::Expr> shape_of(const ExpansionContext& x, const std::string& name,
-                              const std::map<std::string, std::vector<ir::Expr>>& known) {
+                               const std::map<std::string, std::vector<ir::Expr>>& known) {
   if (const auto it = known.find(name); it != known.end()) return it->second;
   for (int k = 0; k < x.num_inputs(); ++k)
     if (x.has_input(k) && x.input_name(k) == name) return x.input(k).shape;

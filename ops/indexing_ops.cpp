@@ -22,8 +22,7 @@ namespace {
 using index::Point;
 
 // `let <name>: i64 = <index i normalized into [0, n)>;`
-std::string normalized_index(const std::string& name, const std::string& value,
-                             const ir::Expr& n) {
+std::string normalized_index(const std::string& name, const std::string& value, const ir::Expr& n) {
   const std::string size = index::tasklet_text(n);
   return "let " + name + "_raw: i64 = cast<i64>(" + value + ");\nlet " + name +
          ": i64 = min(max(select(" + name + "_raw < 0, " + name + "_raw + " + size + ", " + name +
@@ -84,8 +83,8 @@ void expand_gather(ExpansionContext& x) {
   range_dims[axis] = true;
   Spanned s = spanned(dpt, data.shape, range_dims);
   s.subscript[axis] = "j";
-  const std::string code = normalized_index("j", "i", data.shape[axis]) + "y = " +
-                           subscript("d", s.subscript) + ";";
+  const std::string code =
+      normalized_index("j", "i", data.shape[axis]) + "y = " + subscript("d", s.subscript) + ";";
   index::pointwise(x, "gather", out.shape,
                    {{"i", ids.name, index::subset_text(ind)}, {"d", data.name, s.subset}}, code,
                    {{"y", out.name, p.index}});
@@ -104,8 +103,8 @@ void expand_gather_elements(ExpansionContext& x) {
   range_dims[axis] = true;
   Spanned s = spanned(o, data.shape, range_dims);
   s.subscript[axis] = "j";
-  const std::string code = normalized_index("j", "i", data.shape[axis]) + "y = " +
-                           subscript("d", s.subscript) + ";";
+  const std::string code =
+      normalized_index("j", "i", data.shape[axis]) + "y = " + subscript("d", s.subscript) + ";";
   index::pointwise(x, "gather_elements", out.shape,
                    {{"i", ids.name, p.index}, {"d", data.name, s.subset}}, code,
                    {{"y", out.name, p.index}});
@@ -122,7 +121,8 @@ void expand_gather_nd(ExpansionContext& x) {
   const auto q = static_cast<std::int64_t>(ids.rank());
   const auto r = static_cast<std::int64_t>(data.rank());
   if (b < 0 || b >= q || k < 1 || b + k > r) x.fail("batch_dims and indices do not fit the data");
-  if (static_cast<std::int64_t>(out.rank()) != q - 1 + r - b - k) x.fail("the output has the wrong rank");
+  if (static_cast<std::int64_t>(out.rank()) != q - 1 + r - b - k)
+    x.fail("the output has the wrong rank");
   const MapParams p = x.params(out.shape);
   const Point o = index::param_exprs(p);
   const auto at = [](const Point& v, std::int64_t from, std::int64_t to) {
@@ -145,10 +145,12 @@ void expand_gather_nd(ExpansionContext& x) {
     std::vector<std::string> sub = is.subscript;
     sub.back() = std::to_string(t);
     const std::string name = "j" + std::to_string(t);
-    code += normalized_index(name, subscript("i", sub), data.shape[static_cast<std::size_t>(b + t)]);
+    code +=
+        normalized_index(name, subscript("i", sub), data.shape[static_cast<std::size_t>(b + t)]);
     ds.subscript[static_cast<std::size_t>(b + t)] = name;
   }
-  index::pointwise(x, "gather_nd", out.shape, {{"i", ids.name, is.subset}, {"d", data.name, ds.subset}},
+  index::pointwise(x, "gather_nd", out.shape,
+                   {{"i", ids.name, is.subset}, {"d", data.name, ds.subset}},
                    code + "y = " + subscript("d", ds.subscript) + ";", {{"y", out.name, p.index}});
 }
 
@@ -235,7 +237,8 @@ void expand_scatter_nd(ExpansionContext& x) {
   const ir::Container out = x.output(0);
   if (ids.rank() < 1) x.fail("indices must have rank 1 or more");
   const std::int64_t k = index::constant_dim(x, ids.shape.back(), "the last dimension of indices");
-  if (k < 1 || k > static_cast<std::int64_t>(data.rank())) x.fail("indices address too many dimensions");
+  if (k < 1 || k > static_cast<std::int64_t>(data.rank()))
+    x.fail("indices address too many dimensions");
   const std::size_t nb = ids.rank() - 1;
   if (updates.rank() != nb + data.rank() - static_cast<std::size_t>(k))
     x.fail("updates have the wrong rank");
@@ -289,21 +292,22 @@ void expand_scatter_nd(ExpansionContext& x) {
   Spanned us = spanned(upt, updates.shape, urange);
   ir::Expr stride = 1;
   for (std::size_t d = nb; d-- > 0;) {
-    us.subscript[d] = "(max(n, 0) / " + index::tasklet_text(stride) + ") % " +
-                      index::tasklet_text(batch[d]);
+    us.subscript[d] =
+        "(max(n, 0) / " + index::tasklet_text(stride) + ") % " + index::tasklet_text(batch[d]);
     stride = stride * batch[d];
   }
-  index::pointwise(x, "scatter_nd", out.shape,
-                   {{"n", last, p.index}, {"u", updates.name, us.subset}, {"a", data.name, p.index}},
-                   "y = select(n >= 0, " + subscript("u", us.subscript) + ", a);",
-                   {{"y", out.name, p.index}});
+  index::pointwise(
+      x, "scatter_nd", out.shape,
+      {{"n", last, p.index}, {"u", updates.name, us.subset}, {"a", data.name, p.index}},
+      "y = select(n >= 0, " + subscript("u", us.subscript) + ", a);", {{"y", out.name, p.index}});
 }
 
 void expand_one_hot(ExpansionContext& x) {
   const ir::Container ids = x.input(0);
   const ir::Container out = x.output(0);
   const std::int64_t rank = static_cast<std::int64_t>(out.rank());
-  const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", -1), rank));
+  const auto axis =
+      static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", -1), rank));
   const ir::Expr depth = out.shape[axis];
   const MapParams p = x.params(out.shape);
   Point o = index::param_exprs(p);
@@ -323,8 +327,8 @@ void expand_one_hot(ExpansionContext& x) {
     on = index::literal(out.dtype, values[1]);
   }
   index::pointwise(x, "one_hot", out.shape, inputs,
-                   wrapped_index("j", "i", depth) + "y = select(j == " + position.str() + ", " + on +
-                       ", " + off + ");",
+                   wrapped_index("j", "i", depth) + "y = select(j == " + position.str() + ", " +
+                       on + ", " + off + ");",
                    {{"y", out.name, p.index}});
 }
 
@@ -377,8 +381,8 @@ void expand_top_k(ExpansionContext& x) {
     index::pointwise(x, "top_k_indices_init", values.shape, {}, "i = 0;",
                      {{"i", indices.name, vp.index}});
     outs.push_back({"i", indices.name, vp.index, ir::WriteConflict::Sum});
-    code += "\ni = select(" + match + ", cast<" + std::string(ir::dtype_name(indices.dtype)) + ">(" +
-            inner.exprs[0].str() + "), 0);";
+    code += "\ni = select(" + match + ", cast<" + std::string(ir::dtype_name(indices.dtype)) +
+            ">(" + inner.exprs[0].str() + "), 0);";
   }
   index::reduce_map(x, "top_k_select", vp.ranges, inner.ranges,
                     {{"c", rank, index::subset_text(at)}, {"a", in.name, index::subset_text(at)}},

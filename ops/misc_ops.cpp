@@ -54,7 +54,8 @@ void expand_size(ExpansionContext& x) {
 
 void expand_constant_of_shape(ExpansionContext& x) {
   const ir::Container out = x.output(0);
-  index::fill(x, "constant_of_shape", out.name, index::literal(out.dtype, x.attr_float("value", 0.0)));
+  index::fill(x, "constant_of_shape", out.name,
+              index::literal(out.dtype, x.attr_float("value", 0.0)));
 }
 
 void expand_eye_like(ExpansionContext& x) {
@@ -63,8 +64,8 @@ void expand_eye_like(ExpansionContext& x) {
   const std::int64_t k = x.attr_int("k", 0);
   const MapParams p = x.params(out.shape);
   index::pointwise(x, "eye_like", out.shape, {},
-                   "y = select(" + p.names[1] + " - " + p.names[0] + " == " +
-                       index::literal(ir::DType::i64, static_cast<double>(k)) + ", " +
+                   "y = select(" + p.names[1] + " - " + p.names[0] +
+                       " == " + index::literal(ir::DType::i64, static_cast<double>(k)) + ", " +
                        index::literal(out.dtype, 1) + ", " + index::literal(out.dtype, 0) + ");",
                    {{"y", out.name, p.index}});
 }
@@ -84,9 +85,9 @@ void expand_range(ExpansionContext& x) {
 // --- Resize ------------------------------------------------------------------------------------
 
 struct ResizeMode {
-  std::string mode;        // nearest, linear, cubic
-  std::string transform;   // coordinate_transformation_mode
-  std::string nearest;     // nearest_mode
+  std::string mode;       // nearest, linear, cubic
+  std::string transform;  // coordinate_transformation_mode
+  std::string nearest;    // nearest_mode
   double cubic_a = -0.75;
   bool exclude_outside = false;
   double extrapolation = 0.0;
@@ -130,8 +131,8 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
     if (!resized[d]) continue;
     const std::int64_t n = index::constant_dim(x, in.shape[d], "a resized input size");
     const std::int64_t len = index::constant_dim(x, out.shape[d], "a resized output size");
-    const double scale = scales_attr.empty() ? static_cast<double>(len) / static_cast<double>(n)
-                                             : scales_attr[d];
+    const double scale =
+        scales_attr.empty() ? static_cast<double>(len) / static_cast<double>(n) : scales_attr[d];
     if (scale <= 0.0) x.fail("scales must be positive");
     const double width = scale * static_cast<double>(n);  // onnx's reference uses scale * size
     const std::string v = std::to_string(d);
@@ -142,8 +143,9 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
     } else if (m.transform == "pytorch_half_pixel") {
       coord = width == 1.0 ? "-0.5" : "(" + xo + " + 0.5) / " + f64(scale) + " - 0.5";
     } else if (m.transform == "align_corners") {
-      coord = width == 1.0 ? "0.0"
-                           : xo + " * " + f64(static_cast<double>(n - 1)) + " / " + f64(width - 1.0);
+      coord = width == 1.0
+                  ? "0.0"
+                  : xo + " * " + f64(static_cast<double>(n - 1)) + " / " + f64(width - 1.0);
     } else if (m.transform == "asymmetric") {
       coord = xo + " / " + f64(scale);
     } else if (m.transform == "tf_half_pixel_for_nn") {
@@ -152,10 +154,12 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
       const double lo = roi[d];
       const double hi = roi[rank + d];
       const double span = static_cast<double>(n - 1);
-      coord = (width == 1.0 ? f64((hi - lo) * span / 2.0)
-                            : xo + " * " + f64(hi - lo) + " * " + f64(span) + " / " + f64(width - 1.0)) +
+      coord = (width == 1.0
+                   ? f64((hi - lo) * span / 2.0)
+                   : xo + " * " + f64(hi - lo) + " * " + f64(span) + " / " + f64(width - 1.0)) +
               " + " + f64(lo * span);
-      outside += (outside.empty() ? "" : " || ") + ("x" + v + " < 0.0 || x" + v + " > " + f64(span));
+      outside +=
+          (outside.empty() ? "" : " || ") + ("x" + v + " < 0.0 || x" + v + " > " + f64(span));
     } else {
       x.fail("unknown coordinate_transformation_mode '" + m.transform + "'");
     }
@@ -166,14 +170,20 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
     };
     if (m.mode == "nearest") {
       std::string rounded;
-      if (m.nearest == "round_prefer_floor") rounded = "ceil(x" + v + " - 0.5)";
-      else if (m.nearest == "round_prefer_ceil") rounded = "floor(x" + v + " + 0.5)";
-      else if (m.nearest == "floor") rounded = "floor(x" + v + ")";
-      else if (m.nearest == "ceil") rounded = "ceil(x" + v + ")";
-      else x.fail("unknown nearest_mode '" + m.nearest + "'");
+      if (m.nearest == "round_prefer_floor")
+        rounded = "ceil(x" + v + " - 0.5)";
+      else if (m.nearest == "round_prefer_ceil")
+        rounded = "floor(x" + v + " + 0.5)";
+      else if (m.nearest == "floor")
+        rounded = "floor(x" + v + ")";
+      else if (m.nearest == "ceil")
+        rounded = "ceil(x" + v + ")";
+      else
+        x.fail("unknown nearest_mode '" + m.nearest + "'");
       // An integral coordinate is itself (every mode agrees there).
       code += "let i" + v + ": i64 = " +
-              clamped("cast<i64>(select(floor(x" + v + ") == x" + v + ", x" + v + ", " + rounded + "))") +
+              clamped("cast<i64>(select(floor(x" + v + ") == x" + v + ", x" + v + ", " + rounded +
+                      "))") +
               ";\n";
       taps[d].emplace_back("i" + v, "");
       continue;
@@ -238,9 +248,11 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
   std::string result = value(0);
   if (m.mode != "nearest") result = "cast<" + dtype_str(out.dtype) + ">(" + result + ")";
   if (!outside.empty())
-    result = "select(" + outside + ", " + index::literal(out.dtype, m.extrapolation) + ", " + result + ")";
+    result = "select(" + outside + ", " + index::literal(out.dtype, m.extrapolation) + ", " +
+             result + ")";
   code += "y = " + result + ";";
-  index::pointwise(x, "resize", out.shape, {{"d", in.name, subset}}, code, {{"y", out.name, p.index}});
+  index::pointwise(x, "resize", out.shape, {{"d", in.name, subset}}, code,
+                   {{"y", out.name, p.index}});
 }
 
 void expand_resize(ExpansionContext& x) {

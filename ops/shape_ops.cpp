@@ -109,7 +109,8 @@ void expand_concat(ExpansionContext& x) {
   for (int k = 0; k < x.num_inputs(); ++k) {
     if (!x.has_input(k)) continue;
     const auto& shape = x.input(k).shape;
-    if (shape.size() != x.output(0).rank()) x.fail("input " + std::to_string(k) + " has another rank");
+    if (shape.size() != x.output(0).rank())
+      x.fail("input " + std::to_string(k) + " has another rank");
     const MapParams p = x.params(shape);
     Point dst = index::param_exprs(p);
     dst[axis] = dst[axis] + offset;
@@ -154,7 +155,8 @@ void expand_slice(ExpansionContext& x) {
   const auto starts = x.attr_ints("starts");
   const auto ends = x.attr_ints("ends");
   std::vector<std::int64_t> default_axes;
-  for (std::size_t i = 0; i < starts.size(); ++i) default_axes.push_back(static_cast<std::int64_t>(i));
+  for (std::size_t i = 0; i < starts.size(); ++i)
+    default_axes.push_back(static_cast<std::int64_t>(i));
   const auto axes = x.attr_ints("axes", default_axes);
   const auto steps = x.attr_ints("steps", std::vector<std::int64_t>(starts.size(), 1));
   if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
@@ -173,7 +175,8 @@ void expand_slice(ExpansionContext& x) {
   index::copy_map(x, "slice", x.input_name(0), x.output_name(0), x.output(0).shape,
                   [&](const Point& p) {
                     Point src;
-                    for (std::size_t d = 0; d < p.size(); ++d) src.push_back(first[d] + p[d] * step[d]);
+                    for (std::size_t d = 0; d < p.size(); ++d)
+                      src.push_back(first[d] + p[d] * step[d]);
                     return src;
                   });
 }
@@ -207,7 +210,8 @@ void expand_pad(ExpansionContext& x) {
            std::to_string(2 * axes.size()));
   std::vector<std::int64_t> before(in_shape.size(), 0);
   for (std::size_t i = 0; i < axes.size(); ++i)
-    before[static_cast<std::size_t>(index::normalize_axis(x, axes[i], rank, "axes entry"))] = pads[i];
+    before[static_cast<std::size_t>(index::normalize_axis(x, axes[i], rank, "axes entry"))] =
+        pads[i];
 
   const MapParams p = x.params(x.output(0).shape);
   const Point out = index::param_exprs(p);
@@ -282,8 +286,8 @@ void expand_depth_to_space(ExpansionContext& x) {
                   [&](const Point& p) {
                     const ir::Expr i = ir::mod(p[2], b);
                     const ir::Expr j = ir::mod(p[3], b);
-                    const ir::Expr c = mode == "DCR" ? (i * b + j) * c_out + p[1]
-                                                     : p[1] * (b * b) + i * b + j;
+                    const ir::Expr c =
+                        mode == "DCR" ? (i * b + j) * c_out + p[1] : p[1] * (b * b) + i * b + j;
                     return Point{p[0], c, ir::floordiv(p[2], b), ir::floordiv(p[3], b)};
                   });
 }
@@ -296,8 +300,8 @@ void expand_space_to_depth(ExpansionContext& x) {
   index::copy_map(x, "space_to_depth", x.input_name(0), x.output_name(0), x.output(0).shape,
                   [&](const Point& p) {
                     const ir::Expr block = ir::floordiv(p[1], c_in);
-                    return Point{p[0], ir::mod(p[1], c_in),
-                                 p[2] * b + ir::floordiv(block, b), p[3] * b + ir::mod(block, b)};
+                    return Point{p[0], ir::mod(p[1], c_in), p[2] * b + ir::floordiv(block, b),
+                                 p[3] * b + ir::mod(block, b)};
                   });
 }
 

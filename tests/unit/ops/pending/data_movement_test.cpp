@@ -2,8 +2,6 @@
 // ops (inputs and expected outputs from onnx's own reference, tests/data/ops/), random cases
 // against small reference loops (seed printed), golden IR text for a few expansions, and errors.
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -13,13 +11,15 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "ir/builder.h"
 #include "ir/diagnostic.h"
-#include "ir/verifier.h"
 #include "ir/text_format.h"
+#include "ir/verifier.h"
+#include "op_case_util.h"
 #include "ops/expansion.h"
 #include "ops/index_helpers.h"
-#include "op_case_util.h"
 
 namespace sluice::ops::testing {
 namespace {
@@ -75,10 +75,12 @@ public:
   std::vector<double> values(DType dtype, std::int64_t n) {
     std::vector<double> v(static_cast<std::size_t>(n));
     for (auto& x : v) {
-      if (dtype == DType::boolean) x = static_cast<double>(uniform(0, 1));
+      if (dtype == DType::boolean)
+        x = static_cast<double>(uniform(0, 1));
       else if (ir::is_float(dtype))
         x = static_cast<double>(static_cast<float>(std::normal_distribution<double>()(engine_)));
-      else x = static_cast<double>(uniform(-100, 100));
+      else
+        x = static_cast<double>(uniform(-100, 100));
     }
     return v;
   }
@@ -94,7 +96,8 @@ private:
 
 TEST(DataMovement, TransposeEveryDtype) {
   Random r;
-  for (const DType dtype : {DType::f32, DType::f64, DType::i8, DType::i32, DType::i64, DType::boolean}) {
+  for (const DType dtype :
+       {DType::f32, DType::f64, DType::i8, DType::i32, DType::i64, DType::boolean}) {
     const Shape shape{2, 3, 1, 4};
     std::vector<std::int64_t> perm{0, 1, 2, 3};
     std::shuffle(perm.begin(), perm.end(), std::mt19937(r.seed()));
@@ -108,7 +111,11 @@ TEST(DataMovement, TransposeEveryDtype) {
       for (std::size_t d = 0; d < 4; ++d) i[static_cast<std::size_t>(perm[d])] = o[d];
       y.values[static_cast<std::size_t>(f)] = x.values[static_cast<std::size_t>(flat(shape, i))];
     }
-    check_case({"Transpose", {{"perm", perm}}, {x}, {y}, "transpose_" + std::string(ir::dtype_name(dtype))});
+    check_case({"Transpose",
+                {{"perm", perm}},
+                {x},
+                {y},
+                "transpose_" + std::string(ir::dtype_name(dtype))});
   }
 }
 
@@ -152,7 +159,9 @@ TEST(DataMovement, SliceRandom) {
     }
     check_case({"Slice",
                 {{"starts", starts}, {"ends", ends}, {"axes", axes}, {"steps", steps}},
-                {x}, {y}, "slice_" + std::to_string(trial)});
+                {x},
+                {y},
+                "slice_" + std::to_string(trial)});
   }
 }
 
@@ -166,12 +175,14 @@ TEST(DataMovement, ConvRandom) {
     const Shape kernel{r.uniform(1, 3), r.uniform(1, 3)};
     const std::vector<std::int64_t> strides{r.uniform(1, 2), r.uniform(1, 2)};
     const std::vector<std::int64_t> dil{r.uniform(1, 2), r.uniform(1, 2)};
-    const std::vector<std::int64_t> pads{r.uniform(0, 2), r.uniform(0, 1), r.uniform(0, 2), r.uniform(0, 1)};
+    const std::vector<std::int64_t> pads{r.uniform(0, 2), r.uniform(0, 1), r.uniform(0, 2),
+                                         r.uniform(0, 1)};
     const Shape xs{2, group * cg, r.uniform(4, 7), r.uniform(4, 7)};
     const Shape ws{group * mg, cg, kernel[0], kernel[1]};
     Shape ys{2, group * mg, 0, 0};
     for (std::size_t i = 0; i < 2; ++i)
-      ys[2 + i] = (xs[2 + i] + pads[i] + pads[2 + i] - (kernel[i] - 1) * dil[i] - 1) / strides[i] + 1;
+      ys[2 + i] =
+          (xs[2 + i] + pads[i] + pads[2 + i] - (kernel[i] - 1) * dil[i] - 1) / strides[i] + 1;
     const CaseTensor x = r.tensor(DType::f32, xs);
     const CaseTensor w = r.tensor(DType::f32, ws);
     const CaseTensor b = r.tensor(DType::f32, {group * mg});
@@ -192,9 +203,15 @@ TEST(DataMovement, ConvRandom) {
       y.values[static_cast<std::size_t>(f)] = acc;
     }
     check_case({"Conv",
-                {{"group", group}, {"strides", strides}, {"dilations", dil}, {"pads", pads},
+                {{"group", group},
+                 {"strides", strides},
+                 {"dilations", dil},
+                 {"pads", pads},
                  {"kernel_shape", kernel}},
-                {x, w, b}, {y}, "conv_" + std::to_string(trial), 1e-4});
+                {x, w, b},
+                {y},
+                "conv_" + std::to_string(trial),
+                1e-4});
   }
 }
 
@@ -208,7 +225,8 @@ TEST(DataMovement, ConvTransposeRandom) {
     const Shape kernel{r.uniform(1, 3), r.uniform(1, 3)};
     const std::vector<std::int64_t> strides{r.uniform(1, 3), r.uniform(1, 2)};
     const std::vector<std::int64_t> dil{r.uniform(1, 2), r.uniform(1, 2)};
-    const std::vector<std::int64_t> pads{r.uniform(0, 1), r.uniform(0, 1), r.uniform(0, 1), r.uniform(0, 1)};
+    const std::vector<std::int64_t> pads{r.uniform(0, 1), r.uniform(0, 1), r.uniform(0, 1),
+                                         r.uniform(0, 1)};
     const std::vector<std::int64_t> outpad{strides[0] > 1 ? r.uniform(0, 1) : 0, 0};
     const Shape xs{1, group * cg, r.uniform(2, 4), r.uniform(2, 4)};
     const Shape ws{group * cg, mg, kernel[0], kernel[1]};
@@ -234,9 +252,15 @@ TEST(DataMovement, ConvTransposeRandom) {
           }
     }
     check_case({"ConvTranspose",
-                {{"group", group}, {"strides", strides}, {"dilations", dil}, {"pads", pads},
+                {{"group", group},
+                 {"strides", strides},
+                 {"dilations", dil},
+                 {"pads", pads},
                  {"output_padding", outpad}},
-                {x, w}, {y}, "conv_transpose_" + std::to_string(trial), 1e-4});
+                {x, w},
+                {y},
+                "conv_transpose_" + std::to_string(trial),
+                1e-4});
   }
 }
 
@@ -275,7 +299,8 @@ TEST(DataMovement, PoolRandom) {
           const std::int64_t h = o[2] * strides[0] - pads[0] + a * dil[0];
           const std::int64_t v = o[3] * strides[1] - pads[1] + e * dil[1];
           const bool inside = h >= 0 && h < xs[2] && v >= 0 && v < xs[3];
-          const bool padded = h >= -pads[0] && h < xs[2] + pads[2] && v >= -pads[1] && v < xs[3] + pads[3];
+          const bool padded =
+              h >= -pads[0] && h < xs[2] + pads[2] && v >= -pads[1] && v < xs[3] + pads[3];
           if (include_pad ? padded : inside) ++n;
           if (!inside) continue;
           const std::int64_t at = flat(xs, {o[0], o[1], h, v});
@@ -289,7 +314,9 @@ TEST(DataMovement, PoolRandom) {
       y.values.push_back(is_max ? best : sum / static_cast<double>(n));
       ind.values.push_back(static_cast<double>(best_at));
     }
-    ir::Attributes attrs{{"kernel_shape", kernel}, {"strides", strides}, {"pads", pads},
+    ir::Attributes attrs{{"kernel_shape", kernel},
+                         {"strides", strides},
+                         {"pads", pads},
                          {"ceil_mode", std::int64_t{ceil ? 1 : 0}}};
     if (is_max) {
       attrs["dilations"] = dil;
@@ -323,11 +350,13 @@ TEST(DataMovement, PadModes) {
         }
         o[d] = std::clamp<std::int64_t>(q, 0, n - 1);
       }
-      y.values.push_back(mode == "constant" && !inside
-                             ? 7.0
-                             : x.values[static_cast<std::size_t>(flat(xs, o))]);
+      y.values.push_back(
+          mode == "constant" && !inside ? 7.0 : x.values[static_cast<std::size_t>(flat(xs, o))]);
     }
-    check_case({"Pad", {{"pads", pads}, {"mode", mode}, {"constant_value", 7.0}}, {x}, {y},
+    check_case({"Pad",
+                {{"pads", pads}, {"mode", mode}, {"constant_value", 7.0}},
+                {x},
+                {y},
                 "pad_" + mode});
   }
 }
@@ -351,14 +380,18 @@ TEST(DataMovement, GatherNegativeIndicesAndScatterNd) {
   for (const std::string reduction : {"none", "add", "mul"}) {
     CaseTensor want = base;
     for (std::size_t b = 0; b < 3; ++b) {
-      const auto row = static_cast<std::int64_t>(where.values[b] < 0 ? where.values[b] + 4 : where.values[b]);
+      const auto row =
+          static_cast<std::int64_t>(where.values[b] < 0 ? where.values[b] + 4 : where.values[b]);
       for (std::size_t c = 0; c < 3; ++c) {
         double& t = want.values[static_cast<std::size_t>(row * 3) + c];
         const double u = upd.values[b * 3 + c];
         t = reduction == "none" ? u : reduction == "add" ? t + u : t * u;
       }
     }
-    check_case({"ScatterND", {{"reduction", reduction}}, {base, where, upd}, {want},
+    check_case({"ScatterND",
+                {{"reduction", reduction}},
+                {base, where, upd},
+                {want},
                 "scatter_nd_" + reduction});
   }
 }
@@ -384,8 +417,12 @@ TEST(DataMovement, TopKWithTies) {
         ind.values.push_back(static_cast<double>(order[k]));
       }
     }
-    check_case({"TopK", {{"k", std::int64_t{4}}, {"axis", std::int64_t{-1}}, {"largest", std::int64_t{largest}}},
-                {x}, {v, ind}, largest ? "top_k_largest" : "top_k_smallest"});
+    check_case(
+        {"TopK",
+         {{"k", std::int64_t{4}}, {"axis", std::int64_t{-1}}, {"largest", std::int64_t{largest}}},
+         {x},
+         {v, ind},
+         largest ? "top_k_largest" : "top_k_smallest"});
   }
 }
 
@@ -393,8 +430,10 @@ TEST(DataMovement, TopKWithTies) {
 
 // The whole expanded program of a small Transpose: one map, one copy tasklet.
 TEST(DataMovementGolden, Transpose) {
-  const OpCase c{"Transpose", {{"perm", std::vector<std::int64_t>{1, 0}}},
-                 {tensor(DType::f32, {2, 3}, {})}, {tensor(DType::f32, {3, 2}, {})}};
+  const OpCase c{"Transpose",
+                 {{"perm", std::vector<std::int64_t>{1, 0}}},
+                 {tensor(DType::f32, {2, 3}, {})},
+                 {tensor(DType::f32, {3, 2}, {})}};
   const std::string text = ir::print_text(expanded(c));
   EXPECT_NE(text.find("tasklet \"transpose\" (a) -> (y) { y = a; }"), std::string::npos) << text;
   EXPECT_NE(text.find("x0[_d1, _d0]"), std::string::npos) << text;
@@ -452,15 +491,17 @@ TEST(DataMovement, SymbolicBatchAndSequence) {
   const ir::Expr n = ir::Expr::symbol("N");
   const ir::Expr s = ir::Expr::symbol("S");
   using Ints = std::vector<std::int64_t>;
-  const auto f32 = [](std::vector<ir::Expr> shape) { return SymbolicTensor{DType::f32, std::move(shape)}; };
+  const auto f32 = [](std::vector<ir::Expr> shape) {
+    return SymbolicTensor{DType::f32, std::move(shape)};
+  };
   expect_expands_symbolically("Transpose", {{"perm", Ints{0, 2, 1, 3}}}, {f32({n, s, 4, 8})},
                               {f32({n, 4, s, 8})});
   expect_expands_symbolically("Reshape", {{"shape", Ints{0, 0, 4, 8}}}, {f32({n, s, 32})},
                               {f32({n, s, 4, 8})});
   expect_expands_symbolically("Reshape", {{"shape", Ints{0, -1}}}, {f32({n, s, 4, 8})},
                               {f32({n, s * 32})});
-  expect_expands_symbolically("Concat", {{"axis", std::int64_t{1}}}, {f32({n, s, 8}), f32({n, 1, 8})},
-                              {f32({n, s + 1, 8})});
+  expect_expands_symbolically("Concat", {{"axis", std::int64_t{1}}},
+                              {f32({n, s, 8}), f32({n, 1, 8})}, {f32({n, s + 1, 8})});
   expect_expands_symbolically("Split", {{"axis", std::int64_t{-1}}}, {f32({n, s, 24})},
                               {f32({n, s, 8}), f32({n, s, 8}), f32({n, s, 8})});
   expect_expands_symbolically("Slice",
@@ -468,13 +509,15 @@ TEST(DataMovement, SymbolicBatchAndSequence) {
                               {f32({n, s, 8})}, {f32({n, 1, 8})});
   expect_expands_symbolically("Gather", {{"axis", std::int64_t{0}}},
                               {f32({100, 16}), {DType::i64, {n, s}}}, {f32({n, s, 16})});
-  expect_expands_symbolically("Unsqueeze", {{"axes", Ints{1, 2}}}, {f32({n, s})}, {f32({n, 1, 1, s})});
+  expect_expands_symbolically("Unsqueeze", {{"axes", Ints{1, 2}}}, {f32({n, s})},
+                              {f32({n, 1, 1, s})});
   expect_expands_symbolically("Expand", {{"shape", Ints{1, 1, 1, 1}}}, {f32({n, 1, 1, s})},
                               {f32({n, 1, 1, s})});
   expect_expands_symbolically("Trilu", {{"upper", std::int64_t{1}}, {"k", std::int64_t{1}}},
                               {f32({s, s})}, {f32({s, s})});
   expect_expands_symbolically("Conv", {{"pads", Ints{1, 1, 1, 1}}},
-                              {f32({n, 3, 8, 8}), f32({4, 3, 3, 3}), f32({4})}, {f32({n, 4, 8, 8})});
+                              {f32({n, 3, 8, 8}), f32({4, 3, 3, 3}), f32({4})},
+                              {f32({n, 4, 8, 8})});
   expect_expands_symbolically("MaxPool", {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}},
                               {f32({n, 4, 8, 8})}, {f32({n, 4, 4, 4})});
   expect_expands_symbolically("GlobalAveragePool", {}, {f32({n, 4, 8, 8})}, {f32({n, 4, 1, 1})});
@@ -489,7 +532,8 @@ std::string point_text(const std::vector<ir::Expr>& p) { return index::subset_te
 
 TEST(IndexHelpers, ReshapeKeepsSimpleIndices) {
   const ir::Expr n = ir::Expr::symbol("N");
-  const std::vector<ir::Expr> o{ir::Expr::symbol("a"), ir::Expr::symbol("b"), ir::Expr::symbol("c")};
+  const std::vector<ir::Expr> o{ir::Expr::symbol("a"), ir::Expr::symbol("b"),
+                                ir::Expr::symbol("c")};
   // Splitting a dimension: [N, 12] -> [N, 3, 4].
   EXPECT_EQ(point_text(index::reshape_source({n, 12}, {n, 3, 4}, o)), "a, 4*b + c");
   // Merging: [N, 3, 4] -> [N, 12].
@@ -529,14 +573,18 @@ void expect_user_error(const OpCase& c, const std::string& needle) {
 
 TEST(DataMovementErrors, BadAttributesNameTheNode) {
   const CaseTensor x = tensor(DType::f32, {2, 3}, {});
-  expect_user_error({"Concat", {{"axis", std::int64_t{2}}}, {x, x}, {tensor(DType::f32, {4, 3}, {})}},
-                    "axis 2 is out of range");
+  expect_user_error(
+      {"Concat", {{"axis", std::int64_t{2}}}, {x, x}, {tensor(DType::f32, {4, 3}, {})}},
+      "axis 2 is out of range");
   expect_user_error({"Transpose", {{"perm", std::vector<std::int64_t>{0, 0}}}, {x}, {x}},
                     "not a permutation");
   expect_user_error({"Slice", {{"ends", std::vector<std::int64_t>{1}}}, {x}, {x}}, "starts");
-  expect_user_error({"Pad", {{"pads", std::vector<std::int64_t>{0, 0, 0, 0}}, {"mode", std::string("mirror")}},
-                     {x}, {x}},
-                    "mirror");
+  expect_user_error(
+      {"Pad",
+       {{"pads", std::vector<std::int64_t>{0, 0, 0, 0}}, {"mode", std::string("mirror")}},
+       {x},
+       {x}},
+      "mirror");
 }
 
 }  // namespace

@@ -1,12 +1,12 @@
 #include "op_case_util.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 #include "ir/builder.h"
 #include "ir/verifier.h"

@@ -32,7 +32,7 @@ struct OpCase {
   std::vector<std::optional<CaseTensor>> inputs;  ///< nullopt: an absent optional input
   std::vector<CaseTensor> outputs;                ///< shapes and expected values
   std::string name = "case";
-  double tolerance = 1e-5;                        ///< relative and absolute, for floats
+  double tolerance = 1e-5;  ///< relative and absolute, for floats
 };
 
 /// gtest prints a case by its name.
