@@ -106,6 +106,7 @@ private:
                                        elem_type_name(type.elem_type) +
                                        ", which Sluice does not support");
     std::vector<ir::Expr> shape;
+    shape.reserve(type.dims.size());
     for (const Dim& d : type.dims)
       shape.push_back(d.value >= 0 ? ir::Expr(d.value) : ir::Expr::symbol(g_.symbols.at(d.param)));
     std::string name = make_identifier(onnx_name, "v_");

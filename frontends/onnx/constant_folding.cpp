@@ -453,8 +453,7 @@ private:
     }
     Shape shape;
     std::size_t next = 0;
-    for (std::size_t d = 0; d < inserted.size(); ++d)
-      shape.push_back(inserted[d] ? 1 : x.shape[next++]);
+    for (const bool is_new : inserted) shape.push_back(is_new ? 1 : x.shape[next++]);
     return reshaped(x, std::move(shape));
   }
 

@@ -39,14 +39,14 @@ float half_to_float(std::uint16_t h) {
 }
 
 std::uint16_t float_to_half(float f) {
-  const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
+  const auto x = std::bit_cast<std::uint32_t>(f);
   const std::uint32_t sign = (x >> 16) & 0x8000u;
   const std::uint32_t abs = x & 0x7fffffffu;
   if (abs >= 0x7f800000u)
     return static_cast<std::uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0));
   if (abs >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // rounds to inf
   if (abs < 0x38800000u) {  // subnormal or zero in half
-    const float magnitude = std::bit_cast<float>(abs);
+    const auto magnitude = std::bit_cast<float>(abs);
     const auto m = static_cast<std::uint32_t>(std::nearbyint(magnitude * 16777216.0f));  // 2^24
     return static_cast<std::uint16_t>(sign | m);
   }
@@ -57,7 +57,7 @@ std::uint16_t float_to_half(float f) {
 float bf16_to_float(std::uint16_t h) { return std::bit_cast<float>(std::uint32_t{h} << 16); }
 
 std::uint16_t float_to_bf16(float f) {
-  const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
+  const auto x = std::bit_cast<std::uint32_t>(f);
   if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((x >> 16) | 0x40u);
   return static_cast<std::uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
 }

@@ -92,6 +92,14 @@ const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, std::str
   return nullptr;
 }
 
+// `base_k`: the k-th of several things that want the same name.
+std::string numbered(const std::string& base, int k) {
+  std::string out = base;
+  out += '_';
+  out += std::to_string(k);
+  return out;
+}
+
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
@@ -208,9 +216,9 @@ private:
     std::set<std::string> symbol_names;
     for (const auto& param : params) {
       std::string symbol = detail::make_identifier(param, "s");
-      if (symbol[0] == '_') symbol = "s" + symbol;
+      if (symbol[0] == '_') symbol.insert(0, 1, 's');
       std::string unique = symbol;
-      for (int k = 2; symbol_names.contains(unique); ++k) unique = symbol + "_" + std::to_string(k);
+      for (int k = 2; symbol_names.contains(unique); ++k) unique = numbered(symbol, k);
       symbol_names.insert(unique);
       g_.symbols[param] = unique;
     }
@@ -231,7 +239,7 @@ private:
       std::string label =
           node.name().empty() ? node.op_type() + "_" + std::to_string(i) : node.name();
       std::string unique = label;
-      for (int k = 2; labels.contains(unique); ++k) unique = label + "_" + std::to_string(k);
+      for (int k = 2; labels.contains(unique); ++k) unique = numbered(label, k);
       labels.insert(unique);
       node.set_name(unique);
       for (const auto& out : node.output()) {
