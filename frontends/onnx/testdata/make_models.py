@@ -170,6 +170,12 @@ def bad():
 
 def naming():
     # Duplicate and missing node names; value names that clash once made identifiers.
+    save(model([helper.make_node("Relu", ["x"], ["y"])], [vi("x", T.FLOAT, ["_b", "2n", "a-b"])],
+               [vi("y", T.FLOAT, None)]), "symbol_names.onnx")
+    # IR 3: initializers are listed as inputs too; they stay constants.
+    save(model([helper.make_node("Add", ["x", "b"], ["y"])], [vi("x", T.FLOAT, [3]), vi("b", T.FLOAT, [3])],
+               [vi("y", T.FLOAT, None)], inits=[tensor("b", np.ones(3, np.float32))], ir_version=3, opset=8),
+         "initializer_as_input.onnx")
     save(model([helper.make_node("Relu", ["x"], ["a.b"], name="n"),
                 helper.make_node("Relu", ["a.b"], ["a_b"], name="n"),
                 helper.make_node("Relu", ["a_b"], ["y"])],

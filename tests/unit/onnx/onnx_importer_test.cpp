@@ -126,6 +126,19 @@ TEST(OnnxImporter, NamesAreIdentifiersAndUnnamedDimsGetSymbols) {
   EXPECT_FALSE(container(m, "out_relu").transient);
 }
 
+TEST(OnnxImporter, SymbolsAreIdentifiersThatDoNotStartWithUnderscore) {
+  const Model m = load("symbol_names.onnx");
+  EXPECT_EQ(shape_str(container(m, "x")), "[s_b,s2n,a_b]");
+  EXPECT_EQ(m.program.symbols.size(), 3u);
+}
+
+TEST(OnnxImporter, InitializersListedAsInputsStayConstants) {
+  const Model m = load("initializer_as_input.onnx");
+  EXPECT_EQ(m.inputs, (std::vector<ModelValue>{{"x", "x"}}));
+  EXPECT_TRUE(m.constants.contains("b"));
+  EXPECT_EQ(m.opset, 8);
+}
+
 TEST(OnnxImporter, LabelsAndContainerNamesAreUnique) {
   const Model m = load("naming.onnx");
   const auto libs = library_nodes(m);
