@@ -112,8 +112,8 @@ Tap window_tap(const Window& w, const std::vector<ir::Expr>& in_shape, Point lea
     }
     tap.point.push_back(ir::min(ir::max(pos, 0), n - 1));
     const std::string t = index::tasklet_text(pos);
-    tap.inside +=
-        (tap.inside.empty() ? "" : " && ") + t + " >= 0 && " + t + " < " + index::tasklet_text(n);
+    if (!tap.inside.empty()) tap.inside += " && ";
+    tap.inside += index::cat({t, " >= 0 && ", t, " < ", index::tasklet_text(n)});
   }
   return tap;
 }
@@ -183,8 +183,8 @@ void expand_conv(ExpansionContext& x) {
       const ir::Expr pos = q[2 + i] - w.pad_begin[i];
       src.push_back(ir::min(ir::max(pos, 0), in.shape[2 + i] - 1));
       const std::string t = index::tasklet_text(pos);
-      inside += (inside.empty() ? "" : " && ") + t + " >= 0 && " + t + " < " +
-                index::tasklet_text(in.shape[2 + i]);
+      if (!inside.empty()) inside += " && ";
+      inside += index::cat({t, " >= 0 && ", t, " < ", index::tasklet_text(in.shape[2 + i])});
     }
     index::pointwise(x, "conv_pad", source_shape, {{"a", in.name, index::subset_text(src)}},
                      "y = select(" + inside + ", a, " + index::literal(in.dtype, 0) + ");",
@@ -278,9 +278,9 @@ void expand_conv_transpose(ExpansionContext& x) {
     src.push_back(ir::min(ir::max(at, 0), n - 1));
     wpt.push_back(r.exprs[1 + i]);
     const std::string tt = index::tasklet_text(t);
-    inside += (inside.empty() ? "" : " && ") + tt + " >= 0 && " + index::tasklet_text(at) + " < " +
-              index::tasklet_text(n);
-    if (s != 1) inside += " && " + tt + " % " + std::to_string(s) + " == 0";
+    if (!inside.empty()) inside += " && ";
+    inside += index::cat({tt, " >= 0 && ", index::tasklet_text(at), " < ", index::tasklet_text(n)});
+    if (s != 1) inside += index::cat({" && ", tt, " % ", std::to_string(s), " == 0"});
   }
   index::reduce_map(
       x, "conv_transpose", p.ranges, r.ranges,
@@ -385,7 +385,7 @@ void expand_average_pool(ExpansionContext& x) {
 }
 
 Window global_window(const ExpansionContext& x) {
-  const ir::Container in = x.input(0);
+  const ir::Container& in = x.input(0);
   if (in.rank() < 3) x.fail("the input must have rank 3 or more");
   Window w;
   w.spatial = in.rank() - 2;

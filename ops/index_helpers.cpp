@@ -69,6 +69,15 @@ ir::Memlet cover(const ir::Memlet& inner, const std::vector<ir::MapParam>& param
 
 }  // namespace
 
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::size_t n = 0;
+  for (const auto part : parts) n += part.size();
+  std::string out;
+  out.reserve(n);
+  for (const auto part : parts) out += part;
+  return out;
+}
+
 Point param_exprs(const MapParams& params) {
   Point p;
   for (const auto& name : params.names) p.push_back(ir::Expr::symbol(name));
@@ -101,7 +110,7 @@ std::string tasklet_text(const ir::Expr& e) {
       const char* f = e.kind() == ir::ExprKind::Min ? "min(" : "max(";
       std::string acc = tasklet_text(ops[0]);
       for (std::size_t i = 1; i < ops.size(); ++i)
-        acc = f + acc + ", " + tasklet_text(ops[i]) + ")";
+        acc = cat({f, acc, ", ", tasklet_text(ops[i]), ")"});
       return acc;
     }
   }
@@ -260,6 +269,8 @@ InnerParams inner_params(const std::vector<ir::Expr>& extents, std::string_view 
   return r;
 }
 
+namespace {
+
 std::vector<ir::Expr> shape_of(const ExpansionContext& x, const std::string& name,
                                const std::map<std::string, std::vector<ir::Expr>>& known) {
   if (const auto it = known.find(name); it != known.end()) return it->second;
@@ -270,6 +281,8 @@ std::vector<ir::Expr> shape_of(const ExpansionContext& x, const std::string& nam
   SLUICE_CHECK(false, "reduce_map: the shape of '" + name + "' is not known");
   return {};
 }
+
+}  // namespace
 
 void reduce_map(ExpansionContext& x, const std::string& label, const std::string& outer_ranges,
                 const std::string& inner_ranges, const std::vector<ir::TaskletPort>& inputs,

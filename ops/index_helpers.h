@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ using Point = std::vector<ir::Expr>;
 
 /// The parameters of `params` as expressions (`_d0`, `_d1`, ...).
 Point param_exprs(const MapParams& params);
+/// Concatenation without the temporaries of a chain of `+` (the generated code is built from
+/// many small pieces).
+std::string cat(std::initializer_list<std::string_view> parts);
 /// A subset written as single indices: "i, j + 1" ("" for rank 0).
 std::string subset_text(const Point& point);
 /// An expression in the tasklet language (floordiv -> `/`, mod -> `%`, both floor on integers).

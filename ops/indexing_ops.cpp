@@ -68,7 +68,7 @@ void expand_gather(ExpansionContext& x) {
   const ir::Container data = x.input(0);
   const ir::Container ids = x.input(1);
   const ir::Container out = x.output(0);
-  const std::int64_t r = static_cast<std::int64_t>(data.rank());
+  const auto r = static_cast<std::int64_t>(data.rank());
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), r));
   const std::size_t q = ids.rank();
   if (out.rank() != data.rank() + q - 1) x.fail("the output rank does not match data and indices");
@@ -94,7 +94,7 @@ void expand_gather_elements(ExpansionContext& x) {
   const ir::Container data = x.input(0);
   const ir::Container ids = x.input(1);
   const ir::Container out = x.output(0);
-  const std::int64_t r = static_cast<std::int64_t>(data.rank());
+  const auto r = static_cast<std::int64_t>(data.rank());
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), r));
   if (ids.rank() != data.rank()) x.fail("data and indices must have the same rank");
   const MapParams p = x.params(out.shape);
@@ -176,7 +176,7 @@ void expand_scatter_elements(ExpansionContext& x) {
   const ir::Container ids = x.input(1);
   const ir::Container updates = x.input(2);
   const ir::Container out = x.output(0);
-  const std::int64_t r = static_cast<std::int64_t>(data.rank());
+  const auto r = static_cast<std::int64_t>(data.rank());
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), r));
   if (ids.rank() != data.rank() || updates.rank() != data.rank())
     x.fail("data, indices and updates must have the same rank");
@@ -305,7 +305,7 @@ void expand_scatter_nd(ExpansionContext& x) {
 void expand_one_hot(ExpansionContext& x) {
   const ir::Container ids = x.input(0);
   const ir::Container out = x.output(0);
-  const std::int64_t rank = static_cast<std::int64_t>(out.rank());
+  const auto rank = static_cast<std::int64_t>(out.rank());
   const auto axis =
       static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", -1), rank));
   const ir::Expr depth = out.shape[axis];
@@ -337,7 +337,7 @@ void expand_one_hot(ExpansionContext& x) {
 void expand_top_k(ExpansionContext& x) {
   const ir::Container in = x.input(0);
   const ir::Container values = x.output(0);
-  const std::int64_t r = static_cast<std::int64_t>(in.rank());
+  const auto r = static_cast<std::int64_t>(in.rank());
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", -1), r));
   const bool largest = x.attr_int("largest", 1) != 0;
   if (x.has_attr("k") && x.attr_int("k") < 0) x.fail("k must not be negative");

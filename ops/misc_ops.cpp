@@ -37,9 +37,9 @@ void expand_shape(ExpansionContext& x) {
   std::string value = "cast<" + dtype_str(out.dtype) + ">(" +
                       index::tasklet_text(shape[static_cast<std::size_t>(end - 1)]) + ")";
   for (std::int64_t d = end - 2; d >= start; --d)
-    value = "select(" + p.names[0] + " == " + std::to_string(d - start) + ", cast<" +
-            dtype_str(out.dtype) + ">(" + index::tasklet_text(shape[static_cast<std::size_t>(d)]) +
-            "), " + value + ")";
+    value = index::cat(
+        {"select(", p.names[0], " == ", std::to_string(d - start), ", cast<", dtype_str(out.dtype),
+         ">(", index::tasklet_text(shape[static_cast<std::size_t>(d)]), "), ", value, ")"});
   index::pointwise(x, "shape", out.shape, {}, "y = " + value + ";", {{"y", out.name, p.index}});
 }
 
@@ -95,6 +95,127 @@ struct ResizeMode {
 
 std::string f64(double v) { return index::literal(ir::DType::f64, v); }
 
+// One resized dimension: its size, scale and crop box.
+struct ResizeDim {
+  std::size_t d = 0;
+  std::string param;  // the output position's map parameter
+  std::int64_t n = 0;
+  double scale = 1.0;
+  double roi_lo = 0.0;
+  double roi_hi = 1.0;
+};
+
+// The tasklet lines that compute one dimension's source coordinate and taps.
+struct DimCode {
+  std::string code;
+  std::string outside;  // tf_crop_and_resize: the coordinate is outside the input
+  std::vector<std::pair<std::string, std::string>> taps;  // (index variable, weight; "" = 1)
+};
+
+// The source coordinate `x<d>` of the output position (onnx's reference formulas; the output
+// width is scale * size there, not the rounded size).
+std::string source_coordinate(const ExpansionContext& x, const ResizeMode& m, const ResizeDim& dim,
+                              DimCode& out) {
+  const std::string xo = index::cat({"cast<f64>(", dim.param, ")"});
+  const double width = dim.scale * static_cast<double>(dim.n);
+  const std::string scale = f64(dim.scale);
+  if (m.transform == "half_pixel") return index::cat({"(", xo, " + 0.5) / ", scale, " - 0.5"});
+  if (m.transform == "pytorch_half_pixel")
+    return width == 1.0 ? "-0.5" : index::cat({"(", xo, " + 0.5) / ", scale, " - 0.5"});
+  if (m.transform == "align_corners")
+    return width == 1.0 ? "0.0"
+                        : index::cat({xo, " * ", f64(static_cast<double>(dim.n - 1)), " / ",
+                                      f64(width - 1.0)});
+  if (m.transform == "asymmetric") return index::cat({xo, " / ", scale});
+  if (m.transform == "tf_half_pixel_for_nn") return index::cat({"(", xo, " + 0.5) / ", scale});
+  if (m.transform == "tf_crop_and_resize") {
+    const auto span = static_cast<double>(dim.n - 1);
+    const std::string v = std::to_string(dim.d);
+    out.outside = index::cat({"x", v, " < 0.0 || x", v, " > ", f64(span)});
+    const std::string start = f64(dim.roi_lo * span);
+    if (width == 1.0)
+      return index::cat({f64((dim.roi_hi - dim.roi_lo) * span / 2.0), " + ", start});
+    return index::cat({xo, " * ", f64(dim.roi_hi - dim.roi_lo), " * ", f64(span), " / ",
+                       f64(width - 1.0), " + ", start});
+  }
+  x.fail("unknown coordinate_transformation_mode '" + m.transform + "'");
+}
+
+// Cubic convolution weights (Keys, parameter a) for |distance| in [1, 2] and in [0, 1].
+std::string cubic_outer(const std::string& a, const std::string& t) {
+  return index::cat(
+      {"((", a, " * ", t, " - 5.0 * ", a, ") * ", t, " + 8.0 * ", a, ") * ", t, " - 4.0 * ", a});
+}
+std::string cubic_inner(const std::string& a, const std::string& t) {
+  return index::cat({"((", a, " + 2.0) * ", t, " - (", a, " + 3.0)) * ", t, " * ", t, " + 1.0"});
+}
+
+// One tap: its clamped index variable and weight variable.
+void add_tap(const ResizeMode& m, const ResizeDim& dim, std::size_t t, int offset,
+             const std::string& weight, DimCode& out) {
+  const std::string v = std::to_string(dim.d);
+  const std::string idx = index::cat({"b", v, " + ", index::literal(ir::DType::i64, offset)});
+  const std::string w = index::cat({"w", v, "_", std::to_string(t)});
+  const std::string i = index::cat({"i", v, "_", std::to_string(t)});
+  const std::string kept = m.exclude_outside
+                               ? index::cat({"select(", idx, " >= 0 && ", idx, " < ",
+                                             std::to_string(dim.n), ", ", weight, ", 0.0)"})
+                               : weight;
+  out.code += index::cat({"let ", w, ": f64 = ", kept, ";\n"});
+  out.code +=
+      index::cat({"let ", i, ": i64 = min(max(", idx, ", 0), ", std::to_string(dim.n - 1), ");\n"});
+  out.taps.emplace_back(i, w);
+}
+
+DimCode resize_dim(const ExpansionContext& x, const ResizeMode& m, const ResizeDim& dim) {
+  DimCode out;
+  const std::string v = std::to_string(dim.d);
+  const std::string xv = "x" + v;
+  out.code = index::cat({"let ", xv, ": f64 = ", source_coordinate(x, m, dim, out), ";\n"});
+  if (m.mode == "nearest") {
+    std::string rounded;
+    if (m.nearest == "round_prefer_floor")
+      rounded = index::cat({"ceil(", xv, " - 0.5)"});
+    else if (m.nearest == "round_prefer_ceil")
+      rounded = index::cat({"floor(", xv, " + 0.5)"});
+    else if (m.nearest == "floor")
+      rounded = index::cat({"floor(", xv, ")"});
+    else if (m.nearest == "ceil")
+      rounded = index::cat({"ceil(", xv, ")"});
+    else
+      x.fail("unknown nearest_mode '" + m.nearest + "'");
+    // An integral coordinate is itself (every mode agrees there).
+    out.code +=
+        index::cat({"let i", v, ": i64 = min(max(cast<i64>(select(floor(", xv, ") == ", xv, ", ",
+                    xv, ", ", rounded, ")), 0), ", std::to_string(dim.n - 1), ");\n"});
+    out.taps.emplace_back("i" + v, "");
+    return out;
+  }
+  const std::string r = "r" + v;
+  out.code += index::cat({"let f", v, ": f64 = floor(", xv, ");\nlet ", r, ": f64 = ", xv, " - f",
+                          v, ";\nlet b", v, ": i64 = cast<i64>(f", v, ");\n"});
+  if (m.mode == "linear") {
+    add_tap(m, dim, 0, 0, "1.0 - " + r, out);
+    add_tap(m, dim, 1, 1, r, out);
+  } else {
+    const std::string a = f64(m.cubic_a);
+    add_tap(m, dim, 0, -1, cubic_outer(a, index::cat({"(", r, " + 1.0)"})), out);
+    add_tap(m, dim, 1, 0, cubic_inner(a, r), out);
+    add_tap(m, dim, 2, 1, cubic_inner(a, index::cat({"(1.0 - ", r, ")"})), out);
+    add_tap(m, dim, 3, 2, cubic_outer(a, index::cat({"(2.0 - ", r, ")"})), out);
+  }
+  if (m.exclude_outside) {
+    std::string total;
+    for (const auto& tap : out.taps) {
+      if (!total.empty()) total += " + ";
+      total += tap.second;
+    }
+    out.code += index::cat({"let s", v, ": f64 = ", total, ";\n"});
+    for (auto& tap : out.taps) tap.second = index::cat({"(", tap.second, " / s", v, ")"});
+  }
+  return out;
+}
+
 void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>& scales_attr) {
   const ir::Container in = x.input(0);
   const ir::Container out = x.output(0);
@@ -104,6 +225,10 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
     x.fail("'scales' must have one entry per dimension");
   const auto roi = x.attr_floats("roi", std::vector<double>{});
   const bool crop = m.transform == "tf_crop_and_resize";
+  if (m.transform != "half_pixel" && m.transform != "pytorch_half_pixel" &&
+      m.transform != "align_corners" && m.transform != "asymmetric" &&
+      m.transform != "tf_half_pixel_for_nn" && !crop)
+    x.fail("unknown coordinate_transformation_mode '" + m.transform + "'");
   if (crop && roi.size() != 2 * rank) x.fail("tf_crop_and_resize needs 'roi' with 2*rank entries");
   if (m.mode != "nearest" && m.mode != "linear" && m.mode != "cubic")
     x.fail("unknown mode '" + m.mode + "'");
@@ -120,8 +245,10 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
     dpt.push_back(resized[d] ? ir::Expr(0) : o[d]);
   }
   std::string subset;
-  for (std::size_t d = 0; d < rank; ++d)
-    subset += (d > 0 ? ", " : "") + (resized[d] ? "0:" + in.shape[d].str() : dpt[d].str());
+  for (std::size_t d = 0; d < rank; ++d) {
+    if (d > 0) subset += ", ";
+    subset += resized[d] ? "0:" + in.shape[d].str() : dpt[d].str();
+  }
 
   std::string code;
   std::string outside;  // tf_crop_and_resize: some coordinate falls outside the input
@@ -129,101 +256,22 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
   std::vector<std::vector<std::pair<std::string, std::string>>> taps(rank);
   for (std::size_t d = 0; d < rank; ++d) {
     if (!resized[d]) continue;
-    const std::int64_t n = index::constant_dim(x, in.shape[d], "a resized input size");
+    ResizeDim dim;
+    dim.d = d;
+    dim.param = p.names[d];
+    dim.n = index::constant_dim(x, in.shape[d], "a resized input size");
     const std::int64_t len = index::constant_dim(x, out.shape[d], "a resized output size");
-    const double scale =
-        scales_attr.empty() ? static_cast<double>(len) / static_cast<double>(n) : scales_attr[d];
-    if (scale <= 0.0) x.fail("scales must be positive");
-    const double width = scale * static_cast<double>(n);  // onnx's reference uses scale * size
-    const std::string v = std::to_string(d);
-    const std::string xo = "cast<f64>(" + p.names[d] + ")";
-    std::string coord;
-    if (m.transform == "half_pixel") {
-      coord = "(" + xo + " + 0.5) / " + f64(scale) + " - 0.5";
-    } else if (m.transform == "pytorch_half_pixel") {
-      coord = width == 1.0 ? "-0.5" : "(" + xo + " + 0.5) / " + f64(scale) + " - 0.5";
-    } else if (m.transform == "align_corners") {
-      coord = width == 1.0
-                  ? "0.0"
-                  : xo + " * " + f64(static_cast<double>(n - 1)) + " / " + f64(width - 1.0);
-    } else if (m.transform == "asymmetric") {
-      coord = xo + " / " + f64(scale);
-    } else if (m.transform == "tf_half_pixel_for_nn") {
-      coord = "(" + xo + " + 0.5) / " + f64(scale);
-    } else if (crop) {
-      const double lo = roi[d];
-      const double hi = roi[rank + d];
-      const double span = static_cast<double>(n - 1);
-      coord = (width == 1.0
-                   ? f64((hi - lo) * span / 2.0)
-                   : xo + " * " + f64(hi - lo) + " * " + f64(span) + " / " + f64(width - 1.0)) +
-              " + " + f64(lo * span);
-      outside +=
-          (outside.empty() ? "" : " || ") + ("x" + v + " < 0.0 || x" + v + " > " + f64(span));
-    } else {
-      x.fail("unknown coordinate_transformation_mode '" + m.transform + "'");
+    dim.scale = scales_attr.empty() ? static_cast<double>(len) / static_cast<double>(dim.n)
+                                    : scales_attr[d];
+    if (dim.scale <= 0.0) x.fail("scales must be positive");
+    if (crop) {
+      dim.roi_lo = roi[d];
+      dim.roi_hi = roi[rank + d];
     }
-    code += "let x" + v + ": f64 = " + coord + ";\n";
-    const std::string last = std::to_string(n - 1);
-    const auto clamped = [&](const std::string& e) {
-      return "min(max(" + e + ", 0), " + last + ")";
-    };
-    if (m.mode == "nearest") {
-      std::string rounded;
-      if (m.nearest == "round_prefer_floor")
-        rounded = "ceil(x" + v + " - 0.5)";
-      else if (m.nearest == "round_prefer_ceil")
-        rounded = "floor(x" + v + " + 0.5)";
-      else if (m.nearest == "floor")
-        rounded = "floor(x" + v + ")";
-      else if (m.nearest == "ceil")
-        rounded = "ceil(x" + v + ")";
-      else
-        x.fail("unknown nearest_mode '" + m.nearest + "'");
-      // An integral coordinate is itself (every mode agrees there).
-      code += "let i" + v + ": i64 = " +
-              clamped("cast<i64>(select(floor(x" + v + ") == x" + v + ", x" + v + ", " + rounded +
-                      "))") +
-              ";\n";
-      taps[d].emplace_back("i" + v, "");
-      continue;
-    }
-    code += "let f" + v + ": f64 = floor(x" + v + ");\nlet r" + v + ": f64 = x" + v + " - f" + v +
-            ";\nlet b" + v + ": i64 = cast<i64>(f" + v + ");\n";
-    std::vector<std::pair<int, std::string>> weights;  // tap offset from floor, weight expression
-    if (m.mode == "linear") {
-      weights = {{0, "1.0 - r" + v}, {1, "r" + v}};
-    } else {
-      const std::string a = f64(m.cubic_a);
-      const auto outer = [&](const std::string& t) {  // |distance| in [1, 2]
-        return "((" + a + " * " + t + " - 5.0 * " + a + ") * " + t + " + 8.0 * " + a + ") * " + t +
-               " - 4.0 * " + a;
-      };
-      const auto inner = [&](const std::string& t) {  // |distance| in [0, 1]
-        return "((" + a + " + 2.0) * " + t + " - (" + a + " + 3.0)) * " + t + " * " + t + " + 1.0";
-      };
-      weights = {{-1, outer("(r" + v + " + 1.0)")},
-                 {0, inner("r" + v)},
-                 {1, inner("(1.0 - r" + v + ")")},
-                 {2, outer("(2.0 - r" + v + ")")}};
-    }
-    std::string total;
-    for (std::size_t t = 0; t < weights.size(); ++t) {
-      const std::string idx = "b" + v + " + " + index::literal(ir::DType::i64, weights[t].first);
-      const std::string w = "w" + v + "_" + std::to_string(t);
-      std::string weight = weights[t].second;
-      if (m.exclude_outside)
-        weight = "select(" + idx + " >= 0 && " + idx + " < " + std::to_string(n) + ", " + weight +
-                 ", 0.0)";
-      code += "let " + w + ": f64 = " + weight + ";\n";
-      code += "let i" + v + "_" + std::to_string(t) + ": i64 = " + clamped(idx) + ";\n";
-      total += (total.empty() ? "" : " + ") + w;
-      taps[d].emplace_back("i" + v + "_" + std::to_string(t), w);
-    }
-    if (m.exclude_outside) {
-      code += "let s" + v + ": f64 = " + total + ";\n";
-      for (auto& tap : taps[d]) tap.second = "(" + tap.second + " / s" + v + ")";
-    }
+    DimCode c = resize_dim(x, m, dim);
+    code += c.code;
+    if (!c.outside.empty()) outside += (outside.empty() ? "" : " || ") + c.outside;
+    taps[d] = std::move(c.taps);
   }
 
   // The weighted sum over every combination of taps, outer dims outermost (the reference
@@ -232,7 +280,10 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
   std::function<std::string(std::size_t)> value = [&](std::size_t d) -> std::string {
     if (d == rank) {
       std::string read = "d[";
-      for (std::size_t k = 0; k < rank; ++k) read += (k > 0 ? ", " : "") + sub[k];
+      for (std::size_t k = 0; k < rank; ++k) {
+        if (k > 0) read += ", ";
+        read += sub[k];
+      }
       read += "]";
       return m.mode == "nearest" ? read : "cast<f64>(" + read + ")";
     }
@@ -241,7 +292,8 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
     for (const auto& [idx, w] : taps[d]) {
       sub[d] = idx;
       const std::string inner = value(d + 1);
-      sum += (sum.empty() ? "" : " + ") + (w.empty() ? inner : w + " * " + inner);
+      if (!sum.empty()) sum += " + ";
+      sum += w.empty() ? inner : index::cat({w, " * ", inner});
     }
     return taps[d].size() > 1 ? "(" + sum + ")" : sum;
   };

@@ -233,7 +233,7 @@ void expand_pad(ExpansionContext& x) {
       src.push_back(ir::min(ir::max(q, 0), last));
     } else if (mode == "reflect") {
       if (n.constant_value() == 1) {
-        src.push_back(0);
+        src.emplace_back(0);
       } else {
         const ir::Expr a = ir::max(q, -q);
         const ir::Expr b = last - a;
