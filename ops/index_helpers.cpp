@@ -100,7 +100,18 @@ std::string tasklet_text(const ir::Expr& e) {
   switch (e.kind()) {
     case ir::ExprKind::Constant: return int_literal(*e.constant_value());
     case ir::ExprKind::Symbol: return e.symbol_name();
-    case ir::ExprKind::Add: return "(" + join(each(), " + ") + ")";
+    case ir::ExprKind::Add: {
+      // A negative constant (canonically last) reads as a subtraction.
+      std::string acc = tasklet_text(ops[0]);
+      for (std::size_t i = 1; i < ops.size(); ++i) {
+        const auto c = ops[i].constant_value();
+        if (c && *c < 0 && *c != std::numeric_limits<std::int64_t>::min())
+          acc += " - " + std::to_string(-*c);
+        else
+          acc += " + " + tasklet_text(ops[i]);
+      }
+      return "(" + acc + ")";
+    }
     case ir::ExprKind::Mul: return "(" + join(each(), " * ") + ")";
     case ir::ExprKind::FloorDiv:
       return "(" + tasklet_text(ops[0]) + " / " + tasklet_text(ops[1]) + ")";

@@ -434,9 +434,51 @@ TEST(DataMovementGolden, Transpose) {
                  {{"perm", std::vector<std::int64_t>{1, 0}}},
                  {tensor(DType::f32, {2, 3}, {})},
                  {tensor(DType::f32, {3, 2}, {})}};
-  const std::string text = ir::print_text(expanded(c));
-  EXPECT_NE(text.find("tasklet \"transpose\" (a) -> (y) { y = a; }"), std::string::npos) << text;
-  EXPECT_NE(text.find("x0[_d1, _d0]"), std::string::npos) << text;
+  EXPECT_EQ(ir::print_text(expanded(c)), R"(program single_Transpose {
+  array x0: f32[2, 3]
+  array y0: f32[3, 2]
+  state 0 "main" start {
+    node 1 = access x0
+    node 2 = access y0
+    node 4 = map "transpose" [_d0 = 0:3, _d1 = 0:2] (x0) -> (y0) schedule=cpu_parallel {
+      node 0 = tasklet "transpose" (a) -> (y) { y = a; }
+      node 1 = access x0
+      node 2 = access y0
+      edge 0: node 1 -> node 0.a x0[_d1, _d0]
+      edge 1: node 0.y -> node 2 y0[_d0, _d1]
+    }
+    edge 2: node 1 -> node 4.x0 x0[0:2, 0:3]
+    edge 4: node 4.y0 -> node 2 y0[0:3, 0:2]
+  }
+}
+)");
+}
+
+// Constant padding: the read is clamped into the input and the tasklet selects the pad value
+// outside it.
+TEST(DataMovementGolden, PadConstant) {
+  const OpCase c{"Pad",
+                 {{"pads", std::vector<std::int64_t>{1, 2}}, {"constant_value", 1.5}},
+                 {tensor(DType::f32, {3}, {})},
+                 {tensor(DType::f32, {6}, {})}};
+  EXPECT_EQ(ir::print_text(expanded(c)), R"(program single_Pad {
+  array x0: f32[3]
+  array y0: f32[6]
+  state 0 "main" start {
+    node 1 = access x0
+    node 2 = access y0
+    node 4 = map "pad" [_d0 = 0:6] (x0) -> (y0) schedule=cpu_parallel {
+      node 0 = tasklet "pad" (a) -> (y) { y = select(_d0 - 1 >= 0 && _d0 - 1 < 3, a, 1.5); }
+      node 1 = access x0
+      node 2 = access y0
+      edge 0: node 1 -> node 0.a x0[min(max(_d0 - 1, 0), 2)]
+      edge 1: node 0.y -> node 2 y0[_d0]
+    }
+    edge 2: node 1 -> node 4.x0 x0[0:3] volume=6
+    edge 4: node 4.y0 -> node 2 y0[0:6]
+  }
+}
+)");
 }
 
 // --- symbolic shapes ---------------------------------------------------------------------------
@@ -549,7 +591,7 @@ TEST(IndexHelpers, ReshapeKeepsSimpleIndices) {
 TEST(IndexHelpers, TaskletTextAndLiterals) {
   const ir::Expr i = ir::Expr::symbol("_d0");
   EXPECT_EQ(index::tasklet_text(ir::floordiv(i, 4) + ir::mod(i, 3) - 2),
-            "((_d0 / 4) + (_d0 % 3) + (-2))");
+            "((_d0 / 4) + (_d0 % 3) - 2)");
   EXPECT_EQ(index::literal(DType::f32, -1.5), "(-1.5)");
   EXPECT_EQ(index::literal(DType::i8, 300), "127");
   EXPECT_EQ(index::literal(DType::boolean, 2), "true");
