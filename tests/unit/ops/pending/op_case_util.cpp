@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -11,6 +12,7 @@
 #include "ir/builder.h"
 #include "ir/verifier.h"
 #include "ops/expansion.h"
+#include "program_interpreter.h"
 
 namespace sluice::ops::testing {
 namespace {
@@ -67,6 +69,24 @@ ir::Program expanded(const OpCase& c) {
     EXPECT_FALSE(std::holds_alternative<ir::LibraryNode>(main.graph.node(id)))
         << c.name << ": a library node is left";
   return p;
+}
+
+std::vector<CaseTensor> run(const ir::Program& program, const OpCase& c) {
+  std::map<std::string, Buffer> args;
+  for (std::size_t k = 0; k < c.inputs.size(); ++k)
+    if (c.inputs[k])
+      args["x" + std::to_string(k)] = {c.inputs[k]->dtype, c.inputs[k]->shape, c.inputs[k]->values};
+  for (std::size_t k = 0; k < c.outputs.size(); ++k) {
+    const CaseTensor& o = c.outputs[k];
+    args["y" + std::to_string(k)] = {o.dtype, o.shape, std::vector<double>(o.values.size(), 0.0)};
+  }
+  interpret(program, args);
+  std::vector<CaseTensor> out;
+  for (std::size_t k = 0; k < c.outputs.size(); ++k) {
+    Buffer& b = args.at("y" + std::to_string(k));
+    out.push_back({b.dtype, b.shape, std::move(b.values)});
+  }
+  return out;
 }
 
 void check_case(const OpCase& c) {
