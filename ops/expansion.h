@@ -25,6 +25,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ir/builder.h"
@@ -57,6 +58,9 @@ public:
   [[nodiscard]] const ir::Container& output(int k) const;
   [[nodiscard]] const std::string& input_name(int k) const { return input(k).name; }
   [[nodiscard]] const std::string& output_name(int k) const { return output(k).name; }
+  /// Any container of the program by name (a copy: creating transients may move the arena);
+  /// an unknown name is a bug.
+  [[nodiscard]] ir::Container container(const std::string& name) const;
 
   /// Attributes with an optional default; absent without a default, or of another type, is a
   /// UserError naming the node and the attribute. An INT attribute also reads as a float.
@@ -97,7 +101,8 @@ public:
   [[nodiscard]] ir::GraphBuilder graph();
   /// The Access node to read `container`'s current value from (creating one if needed).
   ir::NodeId read_node(const std::string& container);
-  /// The Access node a new write of `container` must go to (ordered after earlier writes).
+  /// The Access node a new write of `container` must go to. Once the writer is connected,
+  /// `finish` orders it after the previous value's Access node and every reader of it.
   ir::NodeId write_node(const std::string& container);
 
   /// Removes the library node and connects the outputs' last writes to its consumers. Called by
@@ -105,12 +110,27 @@ public:
   void finish();
 
 private:
+  template <typename T, typename Convert>
+  T attr_as(std::string_view name, const std::optional<T>& fallback, const char* wanted,
+            Convert convert) const;
+  [[nodiscard]] std::string unique_name(std::string_view hint) const;
+  // Adds the ordering edges recorded by `write_node` once the writers exist.
+  void order_writes();
+
   ir::Program& program_;
   ir::StateId state_;
   ir::NodeId node_id_;
   ir::LibraryNode node_;
   std::map<std::string, ir::NodeId> latest_;  // container -> Access node with its current value
   std::set<std::string> written_;             // containers written by this expansion
+  // Extensions of the first sketch: the slots as wired in the graph, the Access nodes the
+  // consumers read, and the writes still to be ordered after the previous value (previous
+  // Access node, new Access node).
+  std::map<int, ir::ContainerId> inputs_;
+  std::map<int, ir::ContainerId> outputs_;
+  std::map<int, ir::NodeId> output_nodes_;
+  std::vector<ir::NodeId> attached_;  // Access nodes that fed the library node
+  std::vector<std::pair<ir::NodeId, ir::NodeId>> pending_orders_;
 };
 
 /// Replaces one library node (at the top level of `state`) by its implementation `impl`

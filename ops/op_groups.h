@@ -8,6 +8,7 @@ namespace sluice::ops {
 class OpTable;
 
 void add_elementwise_ops(OpTable& table);
+void add_reduction_ops(OpTable& table);
 void add_shape_ops(OpTable& table);
 void add_conv_pool_ops(OpTable& table);
 void add_indexing_ops(OpTable& table);

@@ -19,9 +19,9 @@ void OpTable::add(OpDefinition definition) {
 }
 
 const OpDefinition* OpTable::find(std::string_view name) const {
-  const auto at = std::lower_bound(
-      ops_.begin(), ops_.end(), name,
-      [](const OpDefinition& op, std::string_view n) { return op.name < n; });
+  const auto at =
+      std::lower_bound(ops_.begin(), ops_.end(), name,
+                       [](const OpDefinition& op, std::string_view n) { return op.name < n; });
   return at != ops_.end() && at->name == name ? &*at : nullptr;
 }
 
@@ -38,6 +38,7 @@ const OpTable& builtin_ops() {
   static const OpTable table = [] {
     OpTable t;
     add_elementwise_ops(t);
+    add_reduction_ops(t);
     add_shape_ops(t);
     add_conv_pool_ops(t);
     add_indexing_ops(t);

@@ -1,0 +1,138 @@
+// The expansion framework: ordering of writes, outputs landing in the consumers' Access node,
+// transactions, errors naming the node, and the golden IR of an element-wise expansion.
+
+#include <gtest/gtest.h>
+
+#include "ir/builder.h"
+#include "ir/text_format.h"
+#include "ir/verifier.h"
+#include "ops/expansion.h"
+#include "ops/op_helpers.h"
+#include "ops/op_registry.h"
+#include "op_test_support.h"
+
+namespace sluice::ops::testing {
+namespace {
+
+using ir::DType;
+
+TEST(Framework, ReluGolden) {
+  const Node n{"Relu", {}, {f32({2, 3})}, {f32({2, 3})}};
+  EXPECT_EQ(expanded_text(n), R"(program single_Relu {
+  array x0: f32[2, 3]
+  array y0: f32[2, 3]
+  state 0 "main" start {
+    node 1 = access x0
+    node 2 = access y0
+    node 4 = map "relu" [_d0 = 0:2, _d1 = 0:3] (x0) -> (y0) schedule=cpu_parallel {
+      node 0 = tasklet "relu" (a) -> (y) { y = max(a, 0.0); }
+      node 1 = access x0
+      node 2 = access y0
+      edge 0: node 1 -> node 0.a x0[_d0, _d1]
+      edge 1: node 0.y -> node 2 y0[_d0, _d1]
+    }
+    edge 2: node 1 -> node 4.x0 x0[0:2, 0:3]
+    edge 4: node 4.y0 -> node 2 y0[0:2, 0:3]
+  }
+}
+)");
+}
+
+TEST(Framework, BroadcastingAdd) {
+  // [2, 3] + [3] and [2, 1] + [1, 3].
+  expect_outputs({"Add", {}, {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({3}, {10, 20, 30})}, {f32({2, 3})}},
+                 {{11, 22, 33, 14, 25, 36}});
+  expect_outputs({"Add", {}, {f32({2, 1}, {1, 2}), f32({1, 3}, {10, 20, 30})}, {f32({2, 3})}},
+                 {{11, 21, 31, 12, 22, 32}});
+  // Rank 0 with rank 0: a bare tasklet.
+  expect_outputs({"Mul", {}, {f32({}, {3}), f32({}, {4})}, {f32({})}}, {{12}});
+}
+
+// A chain of two library nodes: the first one's output Access node is the second's input.
+TEST(Framework, ChainKeepsDataflow) {
+  ir::ProgramBuilder b("chain");
+  b.array("X", DType::f32, {4});
+  b.transient("T", DType::f32, {4});
+  b.array("Y", DType::f32, {4});
+  ir::GraphBuilder g = b.state("main");
+  const ir::NodeId neg = g.library("neg", "Neg", {"in0"}, {"out0"});
+  const ir::NodeId relu = g.library("relu", "Relu", {"in0"}, {"out0"});
+  const ir::NodeId t = g.access("T");
+  g.read(g.access("X"), "0:4", neg, "in0");
+  g.write(neg, "out0", t, "0:4");
+  g.read(t, "0:4", relu, "in0");
+  g.write(relu, "out0", g.access("Y"), "0:4");
+  ir::Program p = b.build();
+  expand_all(p);
+  EXPECT_TRUE(ir::verify(p).empty());
+  std::map<std::string, Buffer> args{{"X", f32({4}, {1, -2, 3, -4})}, {"Y", f32({4}, {0, 0, 0, 0})}};
+  interpret(p, args);
+  EXPECT_EQ(args["Y"].values, (std::vector<double>{0, 2, 0, 4}));
+}
+
+TEST(Framework, FailureLeavesProgramAndNamesNode) {
+  ir::ProgramBuilder b("bad");
+  b.array("X", DType::f32, {4});
+  b.array("Y", DType::f32, {4});
+  b.array("Z", DType::f32, {4});
+  ir::GraphBuilder g = b.state("main");
+  const ir::NodeId ok = g.library("fine", "Relu", {"in0"}, {"out0"});
+  const ir::NodeId bad = g.library("broken", "Gelu", {"in0"}, {"out0"},
+                                   {{"approximate", std::string("cubic")}});
+  g.read(g.access("X"), "0:4", ok, "in0");
+  g.write(ok, "out0", g.access("Y"), "0:4");
+  g.read(g.access("X"), "0:4", bad, "in0");
+  g.write(bad, "out0", g.access("Z"), "0:4");
+  ir::Program p = b.build();
+  const ir::Program before = p;
+  try {
+    expand_all(p);
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("Gelu 'broken'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cubic"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(p, before);
+}
+
+TEST(Framework, UnknownOpAndMissingAttribute) {
+  ir::Program p = node_program({"NoSuchOp", {}, {f32({2})}, {f32({2})}});
+  EXPECT_THROW(expand_all(p), UserError);
+  try {
+    ir::Program q = node_program({"BitShift", {}, {i64({2}), i64({2})}, {i64({2})}});
+    expand_all(q);
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("attribute 'direction' is missing"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("'node'"), std::string::npos) << e.what();
+  }
+}
+
+// Init then accumulate: the second write of the output is ordered after the first.
+TEST(Framework, ReductionOrdersInitBeforeAccumulate) {
+  const ir::Program p = expand_node_program(
+      {"ReduceSum", {{"axes", std::vector<std::int64_t>{1}}, {"keepdims", std::int64_t{0}}},
+       {f32({2, 3})}, {f32({2})}});
+  const ir::Graph& g = p.states[p.start_state].graph;
+  const auto order = g.topological_order();
+  ASSERT_TRUE(order.has_value());
+  std::vector<std::string> maps;
+  for (const ir::NodeId id : *order)
+    if (const auto* m = std::get_if<ir::MapNode>(&g.node(id))) maps.push_back(m->label);
+  EXPECT_EQ(maps, (std::vector<std::string>{"reducesum_init", "reducesum"}));
+}
+
+TEST(Helpers, BroadcastPointAndShapes) {
+  const ir::Expr n = ir::Expr::symbol("N");
+  const Point out{ir::Expr::symbol("i"), ir::Expr::symbol("j"), ir::Expr::symbol("k")};
+  EXPECT_EQ(subset_text(point_subset(broadcast_point({1, n}, out))), "0, k");
+  EXPECT_EQ(subset_text(point_subset(broadcast_point({}, out))), "");
+  const auto s = broadcast_shapes({{n, 1, 3}, {4, 1}});
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(subset_text(point_subset(*s)), "N, 4, 3");
+  EXPECT_FALSE(broadcast_shapes({{2}, {3}}).has_value());
+}
+
+}  // namespace
+}  // namespace sluice::ops::testing
