@@ -39,21 +39,21 @@ Counts import_all(const std::string& folder) {
   return counts;
 }
 
-class OnnxBackendModels : public ::testing::Test {
+class onnx_backend_models : public ::testing::Test {
 protected:
   void SetUp() override {
     if (!std::filesystem::is_directory(kTestData)) GTEST_SKIP() << kTestData << " not installed";
   }
 };
 
-TEST_F(OnnxBackendModels, NodeTests) {
+TEST_F(onnx_backend_models, NodeTests) {
   // The refused ones feed shape inputs (Reshape's shape, TopK's k...) as graph inputs, use
   // unsigned or string types, sequences, subgraphs or training ops.
   const Counts c = import_all(std::string(kTestData) + "/node");
   EXPECT_GE(c.imported, 718) << "refused " << c.refused;
 }
 
-TEST_F(OnnxBackendModels, PytorchConvertedAndOperatorTestsAllImport) {
+TEST_F(onnx_backend_models, PytorchConvertedAndOperatorTestsAllImport) {
   for (const char* folder : {"pytorch-converted", "pytorch-operator"}) {
     const Counts c = import_all(std::string(kTestData) + "/" + folder);
     EXPECT_EQ(c.refused, 0) << folder;

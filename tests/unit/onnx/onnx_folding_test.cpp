@@ -11,7 +11,7 @@
 namespace sluice::frontends {
 namespace {
 
-class OnnxFolding : public ::testing::Test {
+class onnx_folding : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     ImportOptions options;
@@ -38,11 +38,11 @@ protected:
 
   static Model* model_;
 };
-Model* OnnxFolding::model_ = nullptr;
+Model* onnx_folding::model_ = nullptr;
 
 using I = std::vector<std::int64_t>;
 
-TEST_F(OnnxFolding, OnlyTheRuntimeNodeRemains) {
+TEST_F(onnx_folding, OnlyTheRuntimeNodeRemains) {
   const ir::Graph& g = model_->program.states[model_->program.start_state].graph;
   int libraries = 0;
   for (const ir::NodeId id : g.node_ids())
@@ -50,56 +50,58 @@ TEST_F(OnnxFolding, OnlyTheRuntimeNodeRemains) {
   EXPECT_EQ(libraries, 1);
   EXPECT_EQ(model_->outputs.size(), 18u);
   // Folded outputs are arguments whose values come with the model.
-  for (const auto& out : model_->outputs)
-    if (out.onnx_name != "y")
+  for (const auto& out : model_->outputs) {
+    if (out.onnx_name != "y") {
       EXPECT_TRUE(model_->constants.contains(out.container)) << out.onnx_name;
+    }
+  }
 }
 
-TEST_F(OnnxFolding, Transpose) { EXPECT_EQ(ints("t", {3, 2}), (I{1, 4, 2, 5, 3, 6})); }
-TEST_F(OnnxFolding, SliceWithNegativeStep) { EXPECT_EQ(ints("s", {3}), (I{8, 5, 2})); }
+TEST_F(onnx_folding, Transpose) { EXPECT_EQ(ints("t", {3, 2}), (I{1, 4, 2, 5, 3, 6})); }
+TEST_F(onnx_folding, SliceWithNegativeStep) { EXPECT_EQ(ints("s", {3}), (I{8, 5, 2})); }
 
-TEST_F(OnnxFolding, Flatten) {
+TEST_F(onnx_folding, Flatten) {
   const auto f = values<float>("f", ir::DType::f32, {6, 4});
   ASSERT_EQ(f.size(), 24u);
   EXPECT_EQ(f[5], 5.0f);
 }
 
-TEST_F(OnnxFolding, MinMax) {
+TEST_F(onnx_folding, MinMax) {
   EXPECT_EQ(ints("mn", {3}), (I{1, 2, 3}));
   EXPECT_EQ(ints("mx", {3}), (I{4, 5, 6}));
 }
 
-TEST_F(OnnxFolding, ModTakesTheDivisorsSignUnlessFmod) {
+TEST_F(onnx_folding, ModTakesTheDivisorsSignUnlessFmod) {
   EXPECT_EQ(ints("md", {2}), (I{2, -2}));
   EXPECT_EQ(ints("fm", {2}), (I{-1, 1}));
 }
 
-TEST_F(OnnxFolding, GatherOnAxis1) { EXPECT_EQ(ints("g", {2, 1, 2}), (I{3, 1, 6, 4})); }
+TEST_F(onnx_folding, GatherOnAxis1) { EXPECT_EQ(ints("g", {2, 1, 2}), (I{3, 1, 6, 4})); }
 
-TEST_F(OnnxFolding, FloatRangeDown) {
+TEST_F(onnx_folding, FloatRangeDown) {
   EXPECT_EQ(values<float>("r", ir::DType::f32, {3}), (std::vector<float>{5.0f, 3.5f, 2.0f}));
 }
 
-TEST_F(OnnxFolding, CastTruncates) { EXPECT_EQ(ints("ci", {2}), (I{1, -1})); }
-TEST_F(OnnxFolding, Expand) { EXPECT_EQ(ints("e", {2, 3}), (I{1, 1, 1, 2, 2, 2})); }
+TEST_F(onnx_folding, CastTruncates) { EXPECT_EQ(ints("ci", {2}), (I{1, -1})); }
+TEST_F(onnx_folding, Expand) { EXPECT_EQ(ints("e", {2, 3}), (I{1, 1, 1, 2, 2, 2})); }
 
-TEST_F(OnnxFolding, SqueezeWithoutAxes) {
+TEST_F(onnx_folding, SqueezeWithoutAxes) {
   EXPECT_EQ(values<float>("sq", ir::DType::f32, {3}).size(), 3u);
 }
 
-TEST_F(OnnxFolding, EqualIsBool) {
+TEST_F(onnx_folding, EqualIsBool) {
   EXPECT_EQ(values<std::uint8_t>("eq", ir::DType::boolean, {3}),
             (std::vector<std::uint8_t>{0, 0, 0}));
 }
 
-TEST_F(OnnxFolding, WhereBroadcastsScalars) { EXPECT_EQ(ints("w", {2}), (I{1, 2})); }
-TEST_F(OnnxFolding, UnsqueezeNegativeAxis) { EXPECT_EQ(ints("u", {3, 1}), (I{1, 5, 3})); }
+TEST_F(onnx_folding, WhereBroadcastsScalars) { EXPECT_EQ(ints("w", {2}), (I{1, 2})); }
+TEST_F(onnx_folding, UnsqueezeNegativeAxis) { EXPECT_EQ(ints("u", {3, 1}), (I{1, 5, 3})); }
 
-TEST_F(OnnxFolding, ConstantOfShapeDefaultsToFloatZero) {
+TEST_F(onnx_folding, ConstantOfShapeDefaultsToFloatZero) {
   EXPECT_EQ(values<float>("zeros", ir::DType::f32, {2}), (std::vector<float>{0, 0}));
 }
 
-TEST_F(OnnxFolding, ReshapeCopiesZeroAndInfersMinusOne) {
+TEST_F(onnx_folding, ReshapeCopiesZeroAndInfersMinusOne) {
   EXPECT_EQ(ints("rs", {2, 3}), (I{1, 2, 3, 4, 5, 6}));
 }
 

@@ -52,7 +52,7 @@ std::vector<T> values(const ir::Tensor& t) {
   return std::vector<T>(t.data<T>(), t.data<T>() + t.num_elements());
 }
 
-TEST(OnnxImporter, AddReluProgram) {
+TEST(onnx_importer, AddReluProgram) {
   const Model m = load("add_relu.onnx");
   EXPECT_EQ(ir::print_text(m.program), R"(program add_relu {
   array x: f32[2, 3]
@@ -86,7 +86,7 @@ TEST(OnnxImporter, AddReluProgram) {
   for (const auto* lib : library_nodes(m)) EXPECT_EQ(lib->implementation, "pure");
 }
 
-TEST(OnnxImporter, BytesAndFileGiveTheSameModel) {
+TEST(onnx_importer, BytesAndFileGiveTheSameModel) {
   std::ifstream in(data_path("add_relu.onnx"), std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -96,13 +96,13 @@ TEST(OnnxImporter, BytesAndFileGiveTheSameModel) {
   EXPECT_EQ(from_bytes.constants, from_file.constants);
 }
 
-TEST(OnnxImporter, SupportedOpsPassTheCheck) {
+TEST(onnx_importer, SupportedOpsPassTheCheck) {
   // Add and Relu are among the first ops of the library.
   const Model m = import_onnx_file(data_path("add_relu.onnx"));
   EXPECT_EQ(library_nodes(m).size(), 2u);
 }
 
-TEST(OnnxImporter, SymbolicBatchBecomesASymbol) {
+TEST(onnx_importer, SymbolicBatchBecomesASymbol) {
   const Model m = load("symbolic_batch.onnx");
   EXPECT_EQ(m.program.symbols, (std::map<std::string, ir::DType>{{"batch", ir::DType::i64}}));
   EXPECT_EQ(shape_str(container(m, "x")), "[batch,4]");
@@ -117,7 +117,7 @@ TEST(OnnxImporter, SymbolicBatchBecomesASymbol) {
   EXPECT_EQ(shape_str(container(f, "y")), "[5,3]");
 }
 
-TEST(OnnxImporter, NamesAreIdentifiersAndUnnamedDimsGetSymbols) {
+TEST(onnx_importer, NamesAreIdentifiersAndUnnamedDimsGetSymbols) {
   const Model m = load("multi_output.onnx");
   EXPECT_EQ(m.inputs, (std::vector<ModelValue>{{"in:0", "in_0"}}));
   EXPECT_EQ(m.outputs, (std::vector<ModelValue>{{"out.relu", "out_relu"}, {"1out", "v_1out"}}));
@@ -126,20 +126,20 @@ TEST(OnnxImporter, NamesAreIdentifiersAndUnnamedDimsGetSymbols) {
   EXPECT_FALSE(container(m, "out_relu").transient);
 }
 
-TEST(OnnxImporter, SymbolsAreIdentifiersThatDoNotStartWithUnderscore) {
+TEST(onnx_importer, SymbolsAreIdentifiersThatDoNotStartWithUnderscore) {
   const Model m = load("symbol_names.onnx");
   EXPECT_EQ(shape_str(container(m, "x")), "[s_b,s2n,a_b]");
   EXPECT_EQ(m.program.symbols.size(), 3u);
 }
 
-TEST(OnnxImporter, InitializersListedAsInputsStayConstants) {
+TEST(onnx_importer, InitializersListedAsInputsStayConstants) {
   const Model m = load("initializer_as_input.onnx");
   EXPECT_EQ(m.inputs, (std::vector<ModelValue>{{"x", "x"}}));
   EXPECT_TRUE(m.constants.contains("b"));
   EXPECT_EQ(m.opset, 8);
 }
 
-TEST(OnnxImporter, LabelsAndContainerNamesAreUnique) {
+TEST(onnx_importer, LabelsAndContainerNamesAreUnique) {
   const Model m = load("naming.onnx");
   const auto libs = library_nodes(m);
   ASSERT_EQ(libs.size(), 3u);
@@ -151,7 +151,7 @@ TEST(OnnxImporter, LabelsAndContainerNamesAreUnique) {
   EXPECT_TRUE(m.program.find_container("a_b_2").has_value());
 }
 
-TEST(OnnxImporter, ConstantNodesAreFolded) {
+TEST(onnx_importer, ConstantNodesAreFolded) {
   const Model m = load("constants.onnx");
   const auto libs = library_nodes(m);
   ASSERT_EQ(libs.size(), 3u);
@@ -168,7 +168,7 @@ TEST(OnnxImporter, ConstantNodesAreFolded) {
   EXPECT_FALSE(container(m, "c_float").transient);
 }
 
-TEST(OnnxImporter, AbsentOptionalInputKeepsPositions) {
+TEST(onnx_importer, AbsentOptionalInputKeepsPositions) {
   const Model m = load("clip_max.onnx");
   const auto libs = library_nodes(m);
   ASSERT_EQ(libs.size(), 1u);
@@ -180,7 +180,7 @@ TEST(OnnxImporter, AbsentOptionalInputKeepsPositions) {
   EXPECT_EQ(edges_into_clip, 2);
 }
 
-TEST(OnnxImporter, ReduceMeanAxesAttributeAndInputAgree) {
+TEST(onnx_importer, ReduceMeanAxesAttributeAndInputAgree) {
   const Model m13 = load("reduce_mean_13.onnx");
   const Model m18 = load("reduce_mean_18.onnx");
   EXPECT_EQ(m13.opset, 13);
@@ -195,7 +195,7 @@ TEST(OnnxImporter, ReduceMeanAxesAttributeAndInputAgree) {
   EXPECT_TRUE(m18.constants.empty());
 }
 
-TEST(OnnxImporter, SplitSizesInputBecomesAttribute) {
+TEST(onnx_importer, SplitSizesInputBecomesAttribute) {
   const Model m = load("split_sizes.onnx");
   const auto* split = library_nodes(m)[0];
   EXPECT_EQ(split->inputs, (std::vector<std::string>{"in0"}));
@@ -205,13 +205,13 @@ TEST(OnnxImporter, SplitSizesInputBecomesAttribute) {
   EXPECT_EQ(shape_str(container(m, "b")), "[2,3,3]");
 }
 
-TEST(OnnxImporter, SplitNumOutputsGetsSizes) {
+TEST(onnx_importer, SplitNumOutputsGetsSizes) {
   const Model m = load("split_18.onnx");
   EXPECT_EQ(library_nodes(m)[0]->attributes.at("split"),
             ir::AttributeValue(std::vector<std::int64_t>{2, 2}));
 }
 
-TEST(OnnxImporter, OpsNewerThanOnnxLibraryStillGetShapes) {
+TEST(onnx_importer, OpsNewerThanOnnxLibraryStillGetShapes) {
   // Gelu (opset 20) has no schema in ONNX 1.12; its output takes its input's shape.
   const Model m = load("gelu_21.onnx");
   EXPECT_EQ(m.opset, 21);
@@ -219,7 +219,7 @@ TEST(OnnxImporter, OpsNewerThanOnnxLibraryStillGetShapes) {
   EXPECT_EQ(shape_str(container(m, "y")), "[2,3,4]");
 }
 
-TEST(OnnxImporter, ExternalDataIsRead) {
+TEST(onnx_importer, ExternalDataIsRead) {
   const Model m = load("external_data.onnx");
   std::vector<float> expected(12);
   for (int i = 0; i < 12; ++i) expected[static_cast<std::size_t>(i)] = static_cast<float>(i);
@@ -227,7 +227,7 @@ TEST(OnnxImporter, ExternalDataIsRead) {
   EXPECT_EQ(m.constants.at("w").shape, (std::vector<std::int64_t>{4, 3}));
 }
 
-TEST(OnnxImporter, ShapeArithmeticIsFolded) {
+TEST(onnx_importer, ShapeArithmeticIsFolded) {
   const Model m = load("folding.onnx");
   const auto libs = library_nodes(m);
   ASSERT_EQ(libs.size(), 2u);
@@ -240,7 +240,7 @@ TEST(OnnxImporter, ShapeArithmeticIsFolded) {
   EXPECT_EQ(shape_str(container(m, "y")), "[2,3,2,2]");
 }
 
-TEST(OnnxImporter, TorchReshapeChainFoldsOnceShapesAreFixed) {
+TEST(onnx_importer, TorchReshapeChainFoldsOnceShapesAreFixed) {
   ImportOptions options;
   options.input_shapes["x"] = {2, 3, 4};
   const Model m = load("torch_reshape.onnx", options);
@@ -256,7 +256,7 @@ TEST(OnnxImporter, TorchReshapeChainFoldsOnceShapesAreFixed) {
   EXPECT_TRUE(m.program.symbols.empty());
 }
 
-TEST(OnnxImporter, TorchReshapeChainWithSymbolicBatchNamesTheShapeInput) {
+TEST(onnx_importer, TorchReshapeChainWithSymbolicBatchNamesTheShapeInput) {
   try {
     load("torch_reshape.onnx");
     FAIL() << "expected an error";
@@ -296,7 +296,7 @@ std::string attrs_text(const ir::LibraryNode& node) {
   return node.op + "(" + std::to_string(node.inputs.size()) + " in) " + out;
 }
 
-TEST(OnnxImporter, OldOpsetAttributesArriveUnderTheSameNames) {
+TEST(onnx_importer, OldOpsetAttributesArriveUnderTheSameNames) {
   const Model m = load("opset9_attributes.onnx");
   std::vector<std::string> nodes;
   for (const auto* lib : library_nodes(m)) nodes.push_back(attrs_text(*lib));
@@ -310,7 +310,7 @@ TEST(OnnxImporter, OldOpsetAttributesArriveUnderTheSameNames) {
   EXPECT_EQ(m.opset, 9);
 }
 
-TEST(OnnxImporter, ShapeInputsOfOpset13BecomeAttributes) {
+TEST(onnx_importer, ShapeInputsOfOpset13BecomeAttributes) {
   const Model m = load("opset13_shape_inputs.onnx");
   std::vector<std::string> nodes;
   for (const auto* lib : library_nodes(m)) nodes.push_back(attrs_text(*lib));
