@@ -307,6 +307,8 @@ HostTensor read_tensor(const TP& proto, const std::string& what, const std::stri
 
   if (proto.data_location() == TP::EXTERNAL) {
     t.bytes = read_external(proto, nbytes, what, location, external_dir);
+    if (type == TP::BOOL)
+      for (std::byte& b : t.bytes) b = b != std::byte{0} ? std::byte{1} : std::byte{0};
     return t;
   }
   if (proto.has_raw_data()) {
@@ -316,6 +318,8 @@ HostTensor read_tensor(const TP& proto, const std::string& what, const std::stri
                                     std::to_string(nbytes));
     t.bytes.resize(static_cast<std::size_t>(nbytes));
     if (nbytes != 0) std::memcpy(t.bytes.data(), proto.raw_data().data(), t.bytes.size());
+    if (type == TP::BOOL)  // a bool is the byte 0 or 1, whatever the file holds
+      for (std::byte& b : t.bytes) b = b != std::byte{0} ? std::byte{1} : std::byte{0};
     return t;
   }
   // Typed fields: which one holds the data depends on the element type.

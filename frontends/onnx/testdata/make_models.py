@@ -315,6 +315,10 @@ def regressions():
     save(model([helper.make_node("Gather", ["e", "none"], ["g"], axis=1), helper.make_node("Relu", ["x"], ["y"])],
                [vi("x", T.FLOAT, [2])], [vi("y", T.FLOAT, None), vi("g", T.FLOAT, None)],
                inits=[empty, tensor("none", np.zeros(0, np.int64))]), "regress_gather_empty_huge.onnx")
+    # A bool stored as the byte 2 must read as 1.
+    cond = T(name="cond", data_type=T.BOOL, dims=[2], raw_data=bytes([2, 0]))
+    save(model([helper.make_node("Where", ["cond", "x", "x"], ["y"])], [vi("x", T.FLOAT, [2])],
+               [vi("y", T.FLOAT, None)], inits=[cond]), "bool_bytes.onnx")
     # A node listing one output twice read past the nodes collected so far.
     save(model([helper.make_node("Split", ["x"], ["y", "y"], name="split")], [vi("x", T.FLOAT, [2])],
                [vi("y", T.FLOAT, None)]), "regress_output_twice.onnx")

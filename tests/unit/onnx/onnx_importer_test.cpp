@@ -139,6 +139,12 @@ TEST(onnx_importer, InitializersListedAsInputsStayConstants) {
   EXPECT_EQ(m.opset, 8);
 }
 
+TEST(onnx_importer, BoolConstantsAreZeroOrOne) {
+  const Model m = load("bool_bytes.onnx");
+  EXPECT_EQ(m.constants.at("cond").dtype, ir::DType::boolean);
+  EXPECT_EQ(values<std::uint8_t>(m.constants.at("cond")), (std::vector<std::uint8_t>{1, 0}));
+}
+
 TEST(onnx_importer, LabelsAndContainerNamesAreUnique) {
   const Model m = load("naming.onnx");
   const auto libs = library_nodes(m);
