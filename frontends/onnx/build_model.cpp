@@ -47,7 +47,7 @@ namespace {
 
 class Builder {
 public:
-  explicit Builder(const ImportedGraph& graph) : g_(graph), b_(program_name(graph.name)) {}
+  explicit Builder(ImportedGraph& graph) : g_(graph), b_(program_name(graph.name)) {}
 
   Model run() {
     for (const auto& [param, symbol] : g_.symbols) b_.symbol(symbol);
@@ -75,11 +75,11 @@ public:
     model.opset = g_.opset;
     for (const auto& name : g_.inputs) model.inputs.push_back({name, containers_.at(name)});
     for (const auto& name : g_.outputs) model.outputs.push_back({name, containers_.at(name)});
-    for (const auto& [name, tensor] : g_.constants) {
+    for (auto& [name, tensor] : g_.constants) {
       auto it = containers_.find(name);
       if (it == containers_.end()) continue;
       model.constants.emplace(it->second,
-                              to_ir_tensor(tensor, "value '" + name + "'", g_.location));
+                              to_ir_tensor(std::move(tensor), "value '" + name + "'", g_.location));
     }
     model.program = b_.build();
     const auto problems = ir::verify(model.program);
@@ -279,7 +279,7 @@ private:
     }
   }
 
-  const ImportedGraph& g_;
+  ImportedGraph& g_;  // its constants' bytes move into the model
   ir::ProgramBuilder b_;
   std::map<std::string, std::string> containers_;  // ONNX value -> container
   std::set<std::string> used_names_;
@@ -299,6 +299,6 @@ std::string make_identifier(const std::string& text, const std::string& prefix) 
   return out;
 }
 
-Model build_model(const ImportedGraph& graph) { return Builder(graph).run(); }
+Model build_model(ImportedGraph& graph) { return Builder(graph).run(); }
 
 }  // namespace sluice::frontends::detail

@@ -374,13 +374,12 @@ void write_tensor(const HostTensor& tensor, const std::string& name, TP& proto) 
   proto.set_raw_data(reinterpret_cast<const char*>(tensor.bytes.data()), tensor.bytes.size());
 }
 
-ir::Tensor to_ir_tensor(const HostTensor& tensor, const std::string& what,
-                        const std::string& location) {
+ir::Tensor to_ir_tensor(HostTensor tensor, const std::string& what, const std::string& location) {
   const auto dtype = to_dtype(tensor.elem_type);
   if (!dtype)
     throw UserError(location, what + " has type " + elem_type_name(tensor.elem_type) +
                                   ", which Sluice does not support");
-  return ir::Tensor{*dtype, tensor.shape, tensor.bytes};
+  return ir::Tensor{*dtype, std::move(tensor.shape), std::move(tensor.bytes)};
 }
 
 }  // namespace sluice::frontends::detail

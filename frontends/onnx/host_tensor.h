@@ -61,7 +61,6 @@ HostTensor read_tensor(const onnx::TensorProto& proto, const std::string& what,
 void write_tensor(const HostTensor& tensor, const std::string& name, onnx::TensorProto& proto);
 
 /// The IR value of a constant; throws UserError naming `what` for an unsupported element type.
-ir::Tensor to_ir_tensor(const HostTensor& tensor, const std::string& what,
-                        const std::string& location);
+ir::Tensor to_ir_tensor(HostTensor tensor, const std::string& what, const std::string& location);
 
 }  // namespace sluice::frontends::detail

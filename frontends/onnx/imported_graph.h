@@ -52,9 +52,10 @@ struct ShapeInput {
 /// The shape-determining inputs of an op (docs/cpu-path.md, section 1); empty for most ops.
 std::vector<ShapeInput> shape_inputs(const std::string& op, std::int64_t opset);
 
-/// Builds the program and the constants it uses. Throws UserError for a non-constant
-/// shape-determining input, an attribute Sluice cannot represent, or an unsupported dtype.
-Model build_model(const ImportedGraph& graph);
+/// Builds the program and the constants it uses (their bytes move out of `graph`). Throws UserError
+/// for a non-constant shape-determining input, an attribute Sluice cannot represent, or an
+/// unsupported dtype.
+Model build_model(ImportedGraph& graph);
 
 /// `text` made an identifier: characters outside [A-Za-z0-9_] become `_`, a leading digit gets
 /// `prefix` in front (also used when `text` is empty).

@@ -167,6 +167,7 @@ private:
       if (!g_.constants.emplace(init.name(), std::move(t)).second)
         fail("initializer '" + init.name() + "' is defined twice");
     }
+    model_.mutable_graph()->clear_initializer();  // their bytes live in g_.constants now
     std::set<std::string> seen;
     for (const auto& input : graph.input()) {
       const std::string& name = input.name();
