@@ -335,4 +335,32 @@ void reduce(ExpansionContext& x, const Reduction& r) {
             {{"y", r.output, point_subset(acc_point), {}}});
 }
 
+void arg_extreme(ExpansionContext& x, const std::string& label, const std::string& input,
+                 std::int64_t axis, bool max, bool last, const std::string& output) {
+  const ir::Container in = x.container(input);
+  const ir::Container out = x.container(output);
+  Reduction r;
+  r.input = input;
+  r.axes = {axis};
+  r.keepdims = out.rank() == in.rank();
+  SLUICE_CHECK(r.keepdims || out.rank() + 1 == in.rank(), "arg_extreme: output rank");
+  // The extreme value.
+  Reduction v = r;
+  v.output = x.transient(label + "_value", in.dtype, out.shape);
+  v.init = max ? lowest(in.dtype) : highest(in.dtype);
+  v.wcr = max ? ir::WriteConflict::Max : ir::WriteConflict::Min;
+  v.label = label + "_value";
+  reduce(x, v);
+  // The first (last) index holding it.
+  Reduction i = r;
+  i.output = output;
+  const std::string none = last ? "(-1)" : literal(ir::DType::i64, 9.0e18);
+  i.init = none;
+  i.wcr = last ? ir::WriteConflict::Max : ir::WriteConflict::Min;
+  i.accumulate = "select(a == m, _d" + std::to_string(axis) + ", " + none + ")";
+  i.extras = {{"m", v.output}};
+  i.label = label + "_index";
+  reduce(x, i);
+}
+
 }  // namespace sluice::ops

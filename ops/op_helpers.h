@@ -133,4 +133,11 @@ Point reduced_point(const Point& in, const std::vector<std::int64_t>& axes, bool
 std::vector<ir::Expr> reduced_shape(const std::vector<ir::Expr>& in_shape,
                                     const std::vector<std::int64_t>& axes, bool keepdims);
 
+/// The index along `axis` of the largest (`max`) or smallest element of `input` into `output`
+/// (i64, the input's shape reduced over `axis`, keepdims as `output`'s rank says): the first such
+/// index, or the last with `last`. Two reductions: the extreme value, then the least (greatest)
+/// index that holds it.
+void arg_extreme(ExpansionContext& x, const std::string& label, const std::string& input,
+                 std::int64_t axis, bool max, bool last, const std::string& output);
+
 }  // namespace sluice::ops

@@ -39,6 +39,8 @@ const OpTable& builtin_ops() {
     OpTable t;
     add_elementwise_ops(t);
     add_reduction_ops(t);
+    add_normalization_ops(t);
+    add_contraction_ops(t);
     add_shape_ops(t);
     add_conv_pool_ops(t);
     add_indexing_ops(t);

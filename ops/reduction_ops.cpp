@@ -99,9 +99,46 @@ void expand_reduce_log_sum_exp(ExpansionContext& x) {
   reduce(x, r);
 }
 
+ExpandFunction arg(bool max) {
+  return [max](ExpansionContext& x) {
+    const auto rank = static_cast<std::int64_t>(x.input(0).rank());
+    const std::int64_t axis = normalize_axis(x, x.attr_int("axis", 0), rank);
+    const bool keepdims = x.attr_int("keepdims", 1) != 0;
+    if (x.output(0).rank() != x.input(0).rank() - (keepdims ? 0 : 1))
+      x.fail("the output rank does not match keepdims");
+    arg_extreme(x, max ? "argmax" : "argmin", x.input_name(0), axis, max,
+                x.attr_int("select_last_index", 0) != 0, x.output_name(0));
+  };
+}
+
+// out[.., i, ..] = sum of in[.., j, ..] over j <= i (j < i exclusive; j >= i reversed): a
+// sequential inner map over j whose range depends on i.
+void expand_cum_sum(ExpansionContext& x) {
+  const ir::Container in = x.input(0);
+  const auto rank = static_cast<std::int64_t>(in.rank());
+  const auto axis = static_cast<std::size_t>(normalize_axis(x, x.attr_int("axis"), rank));
+  const bool exclusive = x.attr_int("exclusive", 0) != 0;
+  const bool reverse = x.attr_int("reverse", 0) != 0;
+  const std::vector<Param> outer = params_over(in.shape);
+  const Point out = param_point(x.params(in.shape));
+  const ir::Expr i = out[axis];
+  const ir::Expr n = in.shape[axis];
+  const ir::Range r = reverse ? ir::Range{exclusive ? i + 1 : i, n, 1}
+                              : ir::Range{0, exclusive ? i : i + 1, 1};
+  Point src = out;
+  src[axis] = ir::Expr::symbol("_r0");
+  pointwise(x, "cumsum_init", in.shape, {}, "y = " + lit(x, 0) + ";",
+            {{"y", x.output_name(0), point_subset(out), {}}});
+  nested_map(x, "cumsum", outer, {{"_r0", r}}, {{"a", x.input_name(0), point_subset(src), {}}},
+             "y = a;", {{"y", x.output_name(0), point_subset(out), ir::WriteConflict::Sum}});
+}
+
 }  // namespace
 
 void add_reduction_ops(OpTable& table) {
+  table.add("ArgMax", arg(true));
+  table.add("ArgMin", arg(false));
+  table.add("CumSum", expand_cum_sum);
   table.add("ReduceL1", expand_reduce_l1);
   table.add("ReduceL2", expand_reduce_l2);
   table.add("ReduceLogSum", expand_reduce_log_sum);
