@@ -56,8 +56,11 @@ public:
   /// node ("Gemm 'fc1': input 0 is missing").
   [[nodiscard]] const ir::Container& input(int k) const;
   [[nodiscard]] const ir::Container& output(int k) const;
-  [[nodiscard]] const std::string& input_name(int k) const { return input(k).name; }
-  [[nodiscard]] const std::string& output_name(int k) const { return output(k).name; }
+  /// The references above point into the program's container arena, which `transient` may
+  /// grow: copy a container that must outlive the next transient. Names are returned by value
+  /// for that reason.
+  [[nodiscard]] std::string input_name(int k) const { return input(k).name; }
+  [[nodiscard]] std::string output_name(int k) const { return output(k).name; }
   /// Any container of the program by name (a copy: creating transients may move the arena);
   /// an unknown name is a bug.
   [[nodiscard]] ir::Container container(const std::string& name) const;

@@ -74,6 +74,52 @@ def elementwise():
     print("// float fmod:", fmt(np.fmod(af, bf)))
 
 
+R = np.round(np.random.default_rng(7).uniform(-2, 2, size=(2, 3, 4)), 2)
+
+
+def reductions():
+    print("// R:", fmt(R))
+    ops = {
+        "ReduceSum": lambda x, a, k: np.sum(x, axis=a, keepdims=k),
+        "ReduceMean": lambda x, a, k: np.mean(x, axis=a, keepdims=k),
+        "ReduceMax": lambda x, a, k: np.max(x, axis=a, keepdims=k),
+        "ReduceMin": lambda x, a, k: np.min(x, axis=a, keepdims=k),
+        "ReduceProd": lambda x, a, k: np.prod(x, axis=a, keepdims=k),
+        "ReduceL1": lambda x, a, k: np.sum(np.abs(x), axis=a, keepdims=k),
+        "ReduceL2": lambda x, a, k: np.sqrt(np.sum(x * x, axis=a, keepdims=k)),
+        "ReduceLogSum": lambda x, a, k: np.log(np.sum(np.abs(x), axis=a, keepdims=k)),
+        "ReduceLogSumExp": lambda x, a, k: np.log(np.sum(np.exp(x), axis=a, keepdims=k)),
+        "ReduceSumSquare": lambda x, a, k: np.sum(x * x, axis=a, keepdims=k),
+    }
+    for name, f in ops.items():
+        # ReduceLogSum runs on |R| (the log of a negative sum is NaN).
+        for axes, keep in (((1,), 1), ((0, 2), 0), (None, 1), ((-1,), 0)):
+            v = f(R, axes, keep)
+            ax = "{}" if axes is None else "{" + ", ".join(map(str, axes)) + "}"
+            shape = "{" + ", ".join(map(str, np.shape(v))) + "}"
+            print(f'  {{"{name}", {ax}, {keep}, {shape}, {fmt(v)}}},')
+    t = np.array([[3, 1, 3, 2], [0, 5, 5, -1], [2, 2, 2, 2]], dtype=np.float32)
+    print("// ties:", fmt(t))
+    for last in (0, 1):
+        for axis in (0, 1):
+            amax = np.argmax(np.flip(t, axis), axis) if last else np.argmax(t, axis)
+            amin = np.argmin(np.flip(t, axis), axis) if last else np.argmin(t, axis)
+            if last:
+                amax = t.shape[axis] - 1 - amax
+                amin = t.shape[axis] - 1 - amin
+            print(f"// last={last} axis={axis} argmax {fmt(amax)} argmin {fmt(amin)}")
+    c = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.float64)
+    for excl in (0, 1):
+        for rev in (0, 1):
+            x = np.flip(c, 1) if rev else c
+            y = np.cumsum(x, 1)
+            if excl:
+                y = np.concatenate([np.zeros((2, 1)), y[:, :-1]], 1)
+            if rev:
+                y = np.flip(y, 1)
+            print(f"// cumsum exclusive={excl} reverse={rev}: {fmt(y)}")
+
+
 def main():
     globals()[sys.argv[1]]()
 
