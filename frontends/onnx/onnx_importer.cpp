@@ -18,6 +18,7 @@
 
 #include "frontends/onnx/constant_folding.h"
 #include "frontends/onnx/imported_graph.h"
+#include "frontends/onnx/opset_compat.h"
 #include "ir/diagnostic.h"
 #include "ops/op_registry.h"
 
@@ -526,14 +527,15 @@ private:
     return m;
   }
 
-  void infer() {
+  // `strict`: a node whose inference fails is an error (else its outputs stay untyped).
+  void infer(bool strict) {
     onnx::ModelProto m = inference_model();
     try {
-      // Strict, with type checks. Not with data propagation: ONNX 1.12 dereferences a null
-      // type when a Shape reads a value it could not type (a fuzzer find), and the importer's
-      // own folding already makes shape computations constant.
+      // With type checks. Not with data propagation: ONNX 1.12 dereferences a null type when
+      // a Shape reads a value it could not type (a fuzzer find), and the importer's own
+      // folding already makes shape computations constant.
       onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(),
-                                         onnx::ShapeInferenceOptions(true, 1, false));
+                                         onnx::ShapeInferenceOptions(true, strict ? 1 : 0, false));
     } catch (const std::exception& e) {
       fail(std::string("ONNX shape inference failed: ") + e.what());
     }
@@ -576,12 +578,17 @@ private:
     for (const auto& [name, t] : input_types_) types_[name] = t;
     for (const auto& [name, t] : g_.constants) types_[name] = type_of(t);
     fold_pass();
+    // Lenient rounds until nothing changes (a node ONNX 1.12 cannot infer yet may become
+    // inferable once rewritten or folded), then a strict one that reports what is wrong.
     for (int round = 0; round < kMaxRounds; ++round) {
-      infer();
+      infer(false);
       const bool more_types = infer_fallback();
       const bool folded = fold_pass();
-      if (!folded && !more_types) return;
+      const bool rewritten =
+          detail::rewrite_for_onnx_schemas(nodes_, g_.opset, g_.constants, types_, g_.location);
+      if (!rewritten && !folded && !more_types) break;
     }
+    infer(true);
   }
 
   // --- final checks ---------------------------------------------------------------------------

@@ -82,6 +82,15 @@ def shape_ops():
     # Split-18 with num_outputs: the importer fills `split` from the output shapes.
     save(model([helper.make_node("Split", ["x"], ["a", "b"], axis=1, num_outputs=2)], [vi("x", T.FLOAT, [2, 4])],
                [vi("a", T.FLOAT, None), vi("b", T.FLOAT, None)], opset=18), "split_18.onnx")
+    # Opset 18 spellings ONNX 1.12 refuses: Pad with axes (after a Relu, so its input's rank is
+    # known only after a round of inference) and Split into uneven parts.
+    x25 = vi("x", T.FLOAT, [2, 5])
+    save(model([helper.make_node("Relu", ["x"], ["r"]),
+                helper.make_node("Pad", ["r", "pads", "", "axes"], ["p"], name="pad"),
+                helper.make_node("Split", ["p"], ["a", "b"], axis=1, num_outputs=2, name="split")],
+               [x25], [vi("a", T.FLOAT, None), vi("b", T.FLOAT, None)], opset=18,
+               inits=[tensor("pads", np.array([1, 1], np.int64)), tensor("axes", np.array([-1], np.int64))]),
+         "opset18_pad_split.onnx")
     # gelu_20: an op ONNX 1.12 has no schema for; its shape comes from the importer's fallback.
     save(model([helper.make_node("Gelu", ["x"], ["g"]), helper.make_node("Relu", ["g"], ["y"])], [x],
                [vi("y", T.FLOAT, None)], opset=21), "gelu_21.onnx")

@@ -217,6 +217,20 @@ TEST(onnx_importer, SplitNumOutputsGetsSizes) {
             ir::AttributeValue(std::vector<std::int64_t>{2, 2}));
 }
 
+TEST(onnx_importer, Opset18PadAxesAndUnevenSplitAreRewritten) {
+  const Model m = load("opset18_pad_split.onnx");
+  const auto libs = library_nodes(m);
+  ASSERT_EQ(libs.size(), 3u);
+  EXPECT_EQ(libs[1]->attributes, (ir::Attributes{{"pads", std::vector<std::int64_t>{0, 1, 0, 1}}}));
+  EXPECT_EQ(libs[1]->inputs, (std::vector<std::string>{"in0"}));
+  EXPECT_EQ(libs[2]->attributes, (ir::Attributes{{"axis", std::int64_t{1}},
+                                                 {"split", std::vector<std::int64_t>{4, 3}}}));
+  EXPECT_EQ(shape_str(container(m, "p")), "[2,7]");
+  EXPECT_EQ(shape_str(container(m, "b")), "[2,3]");
+  EXPECT_EQ(shape_str(container(m, "a")), "[2,4]");
+  EXPECT_TRUE(m.constants.empty());
+}
+
 TEST(onnx_importer, OpsNewerThanOnnxLibraryStillGetShapes) {
   // Gelu (opset 20) has no schema in ONNX 1.12; its output takes its input's shape.
   const Model m = load("gelu_21.onnx");
