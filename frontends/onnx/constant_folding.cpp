@@ -304,8 +304,10 @@ private:
             r = x / y;
           else if (int_attr("fmod", 0))
             r = x % y;
-          else
-            r = ((x % y) + y) % y;  // the sign of the divisor, as Python's %
+          else {
+            r = x % y;  // then the sign of the divisor, as Python's % (r + y cannot overflow)
+            if (r != 0 && (r < 0) != (y < 0)) r += y;
+          }
         } else if (op == "Equal")
           r = x == y;
         else if (op == "Less")
@@ -409,7 +411,8 @@ private:
         fail("inputs differ in element type or rank");
       for (std::size_t d = 0; d < t.shape.size(); ++d)
         if (d != ax && t.shape[d] != first.shape[d]) fail("input shapes differ off the axis");
-      shape[ax] += t.shape[ax];
+      if (__builtin_add_overflow(shape[ax], t.shape[ax], &shape[ax]))
+        fail("the result's shape is too large");
     }
     auto out = make(first.elem_type, shape);
     if (!out) return std::nullopt;
@@ -435,6 +438,7 @@ private:
   }
 
   Folded reshaped(const HostTensor& x, Shape shape) const {
+    if (!checked_num_elements(shape)) fail("the result's shape is too large");
     HostTensor out = x;
     out.shape = std::move(shape);
     return std::vector<HostTensor>{std::move(out)};

@@ -324,6 +324,13 @@ def regressions():
     save(model([helper.make_node("Gather", ["e", "none"], ["g"], axis=1), helper.make_node("Relu", ["x"], ["y"])],
                [vi("x", T.FLOAT, [2])], [vi("y", T.FLOAT, None), vi("g", T.FLOAT, None)],
                inits=[empty, tensor("none", np.zeros(0, np.int64))]), "regress_gather_empty_huge.onnx")
+    # Python-style Mod computed ((x % y) + y) % y, which overflows for a huge divisor.
+    big = np.array([2**63 - 3], np.int64)
+    save(model([helper.make_node("Constant", [], ["num"], value=tensor("", np.array([7, -7], np.int64))),
+                helper.make_node("Constant", [], ["den"], value=tensor("", big)),
+                helper.make_node("Mod", ["num", "den"], ["m"]), helper.make_node("Relu", ["x"], ["y"])],
+               [vi("x", T.FLOAT, [2])], [vi("y", T.FLOAT, None), vi("m", T.INT64, None)]),
+         "regress_mod_overflow.onnx")
     # A bool stored as the byte 2 must read as 1.
     cond = T(name="cond", data_type=T.BOOL, dims=[2], raw_data=bytes([2, 0]))
     save(model([helper.make_node("Where", ["cond", "x", "x"], ["y"])], [vi("x", T.FLOAT, [2])],

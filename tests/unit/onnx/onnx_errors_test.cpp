@@ -1,6 +1,7 @@
 // Bad models: each is refused with one UserError whose location is the file and whose message
 // says what is wrong (and where, naming the node or value), never a crash.
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -201,6 +202,16 @@ TEST(onnx_errors, RegressGatherOfNothingIsQuick) {
   options.check_supported = false;
   const Model m = import_onnx_file(data_path("regress_gather_empty_huge.onnx"), options);
   EXPECT_EQ(m.constants.at("g").shape, (std::vector<std::int64_t>{std::int64_t{1} << 40, 0}));
+}
+
+TEST(onnx_errors, RegressModByAHugeDivisorDoesNotOverflow) {
+  ImportOptions options;
+  options.check_supported = false;
+  const Model m = import_onnx_file(data_path("regress_mod_overflow.onnx"), options);
+  const ir::Tensor& t = m.constants.at("m");
+  const std::int64_t big = std::numeric_limits<std::int64_t>::max() - 2;
+  EXPECT_EQ(std::vector<std::int64_t>(t.data<std::int64_t>(), t.data<std::int64_t>() + 2),
+            (std::vector<std::int64_t>{7, big - 7}));
 }
 
 TEST(onnx_errors, RegressOutputListedTwice) {
