@@ -13,6 +13,7 @@
 #include "ir/text_format.h"
 #include "ir/json_format.h"
 #include "ir/verifier.h"
+#include "python/pipeline_bindings.h"
 #include "samples/sample_programs.h"
 
 namespace py = pybind11;
@@ -327,4 +328,6 @@ PYBIND11_MODULE(_core, m) {
         throw sluice::UserError("sample", "no sample named '" + name + "'");
       },
       py::arg("name"), "Build an embedded sample program by name.");
+
+  sluice::python::bind_pipeline(m);
 }

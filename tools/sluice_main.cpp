@@ -6,6 +6,7 @@
 
 #include "ir/diagnostic.h"
 #include "tools/commands.h"
+#include "tools/model_commands.h"
 
 namespace {
 
@@ -54,16 +55,51 @@ int run_cli(int argc, char** argv) {
       ->required();
   convert_cmd->callback([&] { command = [&] { return convert(path, output); }; });
 
+  bool sample_ir = false;
   auto* demo_cmd = app.add_subcommand(
-      "demo", "The main job on the embedded default sample: its IR and data-movement report");
+      "demo",
+      "The main job: import, compile and run the embedded sample transformer; print its timing "
+      "and data-movement report");
   add_report_flags(demo_cmd);
-  demo_cmd->callback(
-      [&] { command = [&] { return demo(parse_symbol_flags(symbol_flags), json); }; });
+  demo_cmd->add_flag("--sample-ir", sample_ir,
+                     "Instead, print the IR and report of the embedded small_layer program");
+  demo_cmd->callback([&] {
+    command = [&] {
+      return sample_ir ? demo(parse_symbol_flags(symbol_flags), json) : demo_model(json);
+    };
+  });
 
   auto* samples_cmd = app.add_subcommand("samples", "Write (or check) the sample program files");
   samples_cmd->add_option("dir", path, "Folder for the files")->required();
   samples_cmd->add_flag("--check", check, "Compare instead of writing; fail on a difference");
   samples_cmd->callback([&] { command = [&] { return samples(path, check); }; });
+
+  RunFlags run_flags;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run an ONNX model on the CPU: inputs from an .npz, outputs to an .npz");
+  run_cmd->add_option("model", run_flags.model, "ONNX model file")->required();
+  run_cmd->add_option("--inputs", run_flags.inputs, "One array per graph input, keyed by name")
+      ->required();
+  run_cmd->add_option("--output-file", run_flags.output_file,
+                      "Where to write one array per graph output, keyed by name")
+      ->required();
+  run_cmd->add_option("--recipe", run_flags.recipe, "Transformations to replay first (JSON)");
+  run_cmd->add_option("--target", run_flags.target, "Where the code runs")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  run_cmd->add_option("--repeat", run_flags.repeat, "Run this many times (timing)")
+      ->check(CLI::Range(1, 1000000));
+  run_cmd->add_flag("--profile", run_flags.profile, "Print the time of every kernel");
+  run_cmd->callback([&] { command = [&] { return run_model(run_flags); }; });
+
+  std::string emit_dir;
+  std::string target = "cpu";
+  auto* compile_cmd = app.add_subcommand(
+      "compile", "Compile an ONNX model; write its programs and generated C++ for inspection");
+  compile_cmd->add_option("model", path, "ONNX model file")->required();
+  compile_cmd->add_option("--emit", emit_dir, "Folder for the generated files")->required();
+  compile_cmd->add_option("--target", target, "Where the code runs")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  compile_cmd->callback([&] { command = [&] { return compile_model(path, emit_dir, target); }; });
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,12 @@ Load a program, inspect it, verify it, and read its data-movement report::
     print(p.to_text())
     assert p.verify() == []
     print(p.report({"M": 64, "N": 64, "K": 64})["total"])
+
+Compile and run an ONNX model or a torch module on the CPU::
+
+    m = sluice.compile_onnx("model.onnx")
+    outputs = m.run({"x": x})                       # numpy arrays by ONNX name
+    y = sluice.from_torch(module, (x,))(x)          # torch tensors in and out
 """
 
 from ._core import (  # noqa: F401  (re-exported API)
@@ -21,7 +27,9 @@ from ._core import (  # noqa: F401  (re-exported API)
     loads,
     sample,
     sample_names,
+    supported_ops,
 )
+from .model import CompiledModel, compile_onnx, from_torch  # noqa: F401
 
 __all__ = [
     "Container",
@@ -35,5 +43,9 @@ __all__ = [
     "loads",
     "sample",
     "sample_names",
+    "supported_ops",
+    "CompiledModel",
+    "compile_onnx",
+    "from_torch",
 ]
 __version__ = "0.1.0"

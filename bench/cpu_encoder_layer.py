@@ -1,0 +1,86 @@
+"""Forward of a transformer encoder layer on the CPU: Sluice against PyTorch, in one run.
+
+Layer: batch 4, sequence 128, hidden 256, 4 heads, FFN 1024, fp32 (nn.TransformerEncoderLayer,
+eval mode). Prints the median time per forward of each, the ratio, and Sluice's compile time
+cold (empty cache) and cached. Run from the repository root:
+
+    PYTHONPATH=build/release/python /usr/bin/python3 bench/cpu_encoder_layer.py [--repeat 50]
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+import sluice
+
+
+def median_seconds(fn, repeat, warmup=3):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--seq", type=int, default=128)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--ffn", type=int, default=1024)
+    args = parser.parse_args()
+
+    seed = int.from_bytes(os.urandom(4), "little")
+    torch.manual_seed(seed)
+    threads = torch.get_num_threads()
+    layer = nn.TransformerEncoderLayer(args.hidden, args.heads, args.ffn, dropout=0.1,
+                                       batch_first=True).eval()
+    x = torch.randn(args.batch, args.seq, args.hidden)
+
+    # Cold compile: a fresh cache folder; then cached: the same model again.
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["SLUICE_CACHE_DIR"] = cache
+        start = time.perf_counter()
+        onnx_bytes = sluice.model.export_torch(layer, (x,))
+        export = time.perf_counter() - start
+        start = time.perf_counter()
+        compiled = sluice.compile_onnx(onnx_bytes)
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        compiled = sluice.compile_onnx(onnx_bytes)
+        cached = time.perf_counter() - start
+
+        name = compiled.inputs[0].name
+        feed = {name: x.numpy()}
+        with torch.no_grad():
+            expected = layer(x).numpy()
+        got = compiled.run(feed)[compiled.outputs[0].name]
+        error = float(np.max(np.abs(got - expected)) / (np.max(np.abs(expected)) + 1e-30))
+
+        with torch.no_grad():
+            t_torch = median_seconds(lambda: layer(x), args.repeat)
+        t_sluice = median_seconds(lambda: compiled.run(feed), args.repeat)
+
+    print(f"seed {seed}; torch {torch.__version__}, {threads} threads; "
+          f"layer b={args.batch} s={args.seq} h={args.hidden} heads={args.heads} ffn={args.ffn}")
+    print(f"max relative error vs torch: {error:.2e}")
+    print(f"PyTorch CPU (eager)  {t_torch * 1e3:9.3f} ms / forward")
+    print(f"Sluice               {t_sluice * 1e3:9.3f} ms / forward")
+    print(f"ratio torch / sluice {t_torch / t_sluice:9.2f}x  (>1: Sluice faster)")
+    print(f"compile (ONNX bytes -> runnable, import included): cold {cold:.3f} s, "
+          f"cached {cached * 1e3:.1f} ms; torch.onnx.export took {export:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+#include "codegen/cpu/blas_calls.h"
+
+#include <map>
+
+#include "codegen/cpu/cpp_expr.h"
+#include "codegen/cpu/cpp_tasklet.h"
+#include "ir/diagnostic.h"
+
+namespace sluice::codegen {
+
+namespace {
+
+constexpr int kRowMajor = 101;
+constexpr int kNoTrans = 111;
+constexpr int kTrans = 112;
+
+struct Operand {
+  const ir::Container* c = nullptr;
+  std::string pointer;  // C++ pointer to the container's element (0, ..., 0)
+};
+
+double attribute_float(const ir::LibraryNode& lib, const std::string& name, double fallback) {
+  const auto it = lib.attributes.find(name);
+  if (it == lib.attributes.end()) return fallback;
+  if (const auto* d = std::get_if<double>(&it->second)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
+  return fallback;
+}
+
+std::int64_t attribute_int(const ir::LibraryNode& lib, const std::string& name,
+                           std::int64_t fallback) {
+  const auto it = lib.attributes.find(name);
+  if (it == lib.attributes.end()) return fallback;
+  if (const auto* i = std::get_if<std::int64_t>(&it->second)) return *i;
+  return fallback;
+}
+
+std::string literal(double v) {
+  std::string s = std::to_string(v);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+}  // namespace
+
+std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, ir::NodeId node) {
+  const auto& lib = graph.get<ir::LibraryNode>(node);
+  const std::string where = "library node '" + lib.label + "' (" + lib.op + ")";
+  std::map<std::string, Operand> ports;
+  const auto operand = [&](ir::ContainerId id) {
+    ir::ContainerId root = id;
+    while (program.containers[root].view) root = program.containers[root].view->source;
+    const ir::Container& c = program.containers[id];
+    return Operand{&c, "(c_" + program.containers[root].name + " + " + cpp_expr(c.offset) + ")"};
+  };
+  for (const ir::EdgeId e : graph.in_edges(node))
+    if (!graph.edge(e).memlet.empty()) ports[graph.edge(e).dst_conn] = operand(graph.edge(e).memlet.data);
+  for (const ir::EdgeId e : graph.out_edges(node))
+    if (!graph.edge(e).memlet.empty()) ports[graph.edge(e).src_conn] = operand(graph.edge(e).memlet.data);
+  if (!ports.contains("in0") || !ports.contains("in1") || !ports.contains("out0"))
+    throw UserError(where, "needs inputs in0, in1 and output out0");
+  const Operand& a = ports["in0"];
+  const Operand& b = ports["in1"];
+  const Operand& y = ports["out0"];
+  const ir::DType t = y.c->dtype;
+  if ((t != ir::DType::f32 && t != ir::DType::f64) || a.c->dtype != t || b.c->dtype != t)
+    throw UserError(where, "the blas implementation takes f32 or f64 operands of one type");
+  for (const Operand* o : {&a, &b, &y})
+    if (!o->c->shape.empty() && o->c->strides.back() != ir::Expr(1))
+      throw UserError(where, "operand '" + o->c->name + "' has a non-unit last stride");
+  const std::string gemm = t == ir::DType::f32 ? "cblas_sgemm" : "cblas_dgemm";
+  const std::string scalar = compute_type(t);
+  const auto e = [](const ir::Expr& x) { return cpp_expr(x); };
+  std::string out;
+
+  if (lib.op == "Gemm") {
+    const bool ta = attribute_int(lib, "transA", 0) != 0;
+    const bool tb = attribute_int(lib, "transB", 0) != 0;
+    const double alpha = attribute_float(lib, "alpha", 1.0);
+    const double beta = attribute_float(lib, "beta", 1.0);
+    if (a.c->rank() != 2 || b.c->rank() != 2 || y.c->rank() != 2)
+      throw UserError(where, "Gemm takes 2-D operands");
+    const std::string m = e(y.c->shape[0]);
+    const std::string n = e(y.c->shape[1]);
+    const std::string k = e(ta ? a.c->shape[0] : a.c->shape[1]);
+    const bool with_c = ports.contains("in2") && beta != 0.0;
+    out += "  {\n    const int64_t m = " + m + ", n = " + n + ", k = " + k + ";\n";
+    if (with_c) {
+      // Y = beta * C (broadcast), then Y += alpha * op(A) op(B).
+      const ir::Container& c = *ports["in2"].c;
+      const std::string cp = ports["in2"].pointer;
+      std::string index = "0";
+      const std::size_t r = c.rank();
+      if (r >= 1) index += " + (" + e(c.shape[r - 1]) + " == 1 ? 0 : j) * " + e(c.strides[r - 1]);
+      if (r >= 2) index += " + (" + e(c.shape[r - 2]) + " == 1 ? 0 : i) * " + e(c.strides[r - 2]);
+      out += "    for (int64_t i = 0; i < m; ++i)\n      for (int64_t j = 0; j < n; ++j)\n"
+             "        " + y.pointer + "[i * " + e(y.c->strides[0]) + " + j] = (" + scalar + ")" +
+             literal(beta) + " * " + cp + "[" + index + "];\n";
+    }
+    out += "    if (m > 0 && n > 0) " + gemm + "(" + std::to_string(kRowMajor) + ", " +
+           std::to_string(ta ? kTrans : kNoTrans) + ", " + std::to_string(tb ? kTrans : kNoTrans) +
+           ", (int)m, (int)n, (int)k, (" + scalar + ")" + literal(alpha) + ", " + a.pointer +
+           ", (int)sl_max(1, " + e(a.c->strides[0]) + "), " + b.pointer + ", (int)sl_max(1, " +
+           e(b.c->strides[0]) + "), (" + scalar + ")" + (with_c ? "1" : "0") + ", " + y.pointer +
+           ", (int)sl_max(1, " + e(y.c->strides[0]) + "));\n  }\n";
+    return out;
+  }
+  if (lib.op != "MatMul") throw UserError(where, "no blas implementation for " + lib.op);
+
+  // MatMul: [..., M, K] @ [..., K, N]; a 1-D A is [1, K] (M dropped), a 1-D B is [K, 1].
+  const std::size_t ra = a.c->rank();
+  const std::size_t rb = b.c->rank();
+  const std::size_t ry = y.c->rank();
+  if (ra == 0 || rb == 0) throw UserError(where, "MatMul operands must have rank >= 1");
+  const std::string m = ra >= 2 ? e(a.c->shape[ra - 2]) : "1";
+  const std::string k = e(a.c->shape[ra - 1]);
+  const std::string n = rb >= 2 ? e(b.c->shape[rb - 1]) : "1";
+  const std::string lda = ra >= 2 ? e(a.c->strides[ra - 2]) : k;
+  const std::string ldb = rb >= 2 ? e(b.c->strides[rb - 2]) : "1";
+  const std::string ldc = rb >= 2 ? (ry >= 2 && ra >= 2 ? e(y.c->strides[ry - 2]) : n) : "1";
+  const std::size_t batch = ry - (ra >= 2 ? 1 : 0) - (rb >= 2 ? 1 : 0);
+  out += "  {\n    const int64_t m = " + m + ", n = " + n + ", k = " + k + ";\n";
+  std::string off_a = "0";
+  std::string off_b = "0";
+  std::string off_y = "0";
+  for (std::size_t d = 0; d < batch; ++d) {
+    const std::string i = "sl_b" + std::to_string(d);
+    out += "    for (int64_t " + i + " = 0; " + i + " < " + e(y.c->shape[d]) + "; ++" + i + ")\n";
+    off_y += " + " + i + " * " + e(y.c->strides[d]);
+    // Batch dims align to the right of the output's batch dims; size-1 dims broadcast.
+    const auto add = [&](const Operand& o, std::size_t matrix_dims, std::string& off) {
+      const std::size_t ob = o.c->rank() - matrix_dims;
+      if (d + ob < batch) return;
+      const std::size_t od = d + ob - batch;
+      off += " + (" + e(o.c->shape[od]) + " == 1 ? 0 : " + i + ") * " + e(o.c->strides[od]);
+    };
+    add(a, ra >= 2 ? 2 : 1, off_a);
+    add(b, rb >= 2 ? 2 : 1, off_b);
+  }
+  out += "    if (m > 0 && n > 0) " + gemm + "(" + std::to_string(kRowMajor) + ", " +
+         std::to_string(kNoTrans) + ", " + std::to_string(kNoTrans) +
+         ", (int)m, (int)n, (int)k, (" + scalar + ")1, " + a.pointer + " + " + off_a +
+         ", (int)sl_max(1, " + lda + "), " + b.pointer + " + " + off_b + ", (int)sl_max(1, " + ldb +
+         "), (" + scalar + ")0, " + y.pointer + " + " + off_y + ", (int)sl_max(1, " + ldc +
+         "));\n  }\n";
+  return out;
+}
+
+}  // namespace sluice::codegen

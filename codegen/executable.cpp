@@ -1,0 +1,105 @@
+#include "codegen/executable.h"
+
+#include <dlfcn.h>
+
+#include <utility>
+
+#include "ir/diagnostic.h"
+
+namespace sluice::codegen {
+
+namespace {
+
+template <typename F>
+F lookup(void* handle, const char* name, const std::filesystem::path& path) {
+  void* p = dlsym(handle, name);
+  if (!p) throw UserError(path.string(), std::string("not a Sluice executable: no symbol ") + name);
+  return reinterpret_cast<F>(p);
+}
+
+}  // namespace
+
+Executable Executable::load(const std::filesystem::path& path,
+                            std::vector<std::string> symbol_order) {
+  Executable e;
+  e.handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  if (!e.handle_) {
+    const char* why = dlerror();
+    throw UserError(path.string(), std::string("cannot load the compiled code: ") +
+                                       (why ? why : "unknown error"));
+  }
+  const auto version = lookup<int (*)()>(e.handle_, "sluice_abi_version", path)();
+  if (version != kAbiVersion)
+    throw UserError(path.string(), "ABI version " + std::to_string(version) +
+                                       ", but this Sluice runs ABI version " +
+                                       std::to_string(kAbiVersion));
+  e.init_ = lookup<void* (*)(const std::int64_t*)>(e.handle_, "sluice_init", path);
+  e.run_ = lookup<int (*)(void*, void* const*)>(e.handle_, "sluice_run", path);
+  e.finalize_ = lookup<void (*)(void*)>(e.handle_, "sluice_finalize", path);
+  e.num_kernels_ = lookup<int (*)()>(e.handle_, "sluice_num_kernels", path);
+  e.kernel_name_ = lookup<const char* (*)(int)>(e.handle_, "sluice_kernel_name", path);
+  e.kernel_seconds_ = lookup<const double* (*)(void*)>(e.handle_, "sluice_kernel_seconds", path);
+  e.symbol_order_ = std::move(symbol_order);
+  return e;
+}
+
+Executable::Executable(Executable&& other) noexcept { *this = std::move(other); }
+
+Executable& Executable::operator=(Executable&& other) noexcept {
+  if (this != &other) {
+    finalize();
+    handle_ = std::exchange(other.handle_, nullptr);
+    state_ = std::exchange(other.state_, nullptr);
+    symbol_order_ = std::move(other.symbol_order_);
+    init_ = other.init_;
+    run_ = other.run_;
+    finalize_ = other.finalize_;
+    num_kernels_ = other.num_kernels_;
+    kernel_name_ = other.kernel_name_;
+    kernel_seconds_ = other.kernel_seconds_;
+  }
+  return *this;
+}
+
+Executable::~Executable() { finalize(); }
+
+void Executable::finalize() {
+  if (state_ && finalize_) finalize_(state_);
+  state_ = nullptr;
+  // The handle stays open (RTLD_NODELETE): unloading buys nothing and risks dangling code.
+}
+
+void Executable::init(const std::map<std::string, std::int64_t>& symbol_values) {
+  std::vector<std::int64_t> values;
+  values.reserve(symbol_order_.size());
+  for (const std::string& s : symbol_order_) {
+    const auto it = symbol_values.find(s);
+    if (it == symbol_values.end()) throw UserError("symbol '" + s + "'", "has no value");
+    values.push_back(it->second);
+  }
+  finalize();
+  state_ = init_(values.data());
+  if (!state_) throw UserError("", "out of memory allocating the program's transients");
+}
+
+void Executable::run(const std::vector<void*>& args) {
+  SLUICE_CHECK(state_ != nullptr, "Executable::run before init");
+  const int rc = run_(state_, args.data());
+  if (rc != 0) throw UserError("", "the compiled program failed (status " + std::to_string(rc) + ")");
+}
+
+std::vector<double> Executable::kernel_times() const {
+  std::vector<double> times;
+  if (!state_) return times;
+  const double* seconds = kernel_seconds_(state_);
+  for (int k = 0; k < num_kernels_(); ++k) times.push_back(seconds[k]);
+  return times;
+}
+
+std::vector<std::string> Executable::kernel_names() const {
+  std::vector<std::string> names;
+  for (int k = 0; k < num_kernels_(); ++k) names.emplace_back(kernel_name_(k));
+  return names;
+}
+
+}  // namespace sluice::codegen

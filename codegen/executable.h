@@ -1,0 +1,51 @@
+#pragma once
+/// A compiled shared object behind the C ABI of docs/cpu-path.md section 3: loaded with dlopen
+/// (RTLD_NODELETE: its code stays mapped even if a caller keeps a pointer past us), its ABI
+/// version checked, its state set up for given symbol values, run, and finalized.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sluice::codegen {
+
+class Executable {
+public:
+  /// Loads `path`; a missing symbol or another ABI version is a UserError naming both versions.
+  static Executable load(const std::filesystem::path& path,
+                         std::vector<std::string> symbol_order = {});
+  Executable(Executable&& other) noexcept;
+  Executable& operator=(Executable&& other) noexcept;
+  Executable(const Executable&) = delete;
+  Executable& operator=(const Executable&) = delete;
+  ~Executable();
+
+  static constexpr int kAbiVersion = 1;
+
+  /// (Re)allocates the state for these symbol values (in the order given at load; a missing one
+  /// is a UserError naming it).
+  void init(const std::map<std::string, std::int64_t>& symbol_values);
+  /// Runs once; `args` in GeneratedSource::arguments order.
+  void run(const std::vector<void*>& args);
+  /// Seconds per kernel accumulated since init.
+  [[nodiscard]] std::vector<double> kernel_times() const;
+  [[nodiscard]] std::vector<std::string> kernel_names() const;
+
+private:
+  Executable() = default;
+  void finalize();
+
+  void* handle_ = nullptr;
+  void* state_ = nullptr;
+  std::vector<std::string> symbol_order_;
+  void* (*init_)(const std::int64_t*) = nullptr;
+  int (*run_)(void*, void* const*) = nullptr;
+  void (*finalize_)(void*) = nullptr;
+  int (*num_kernels_)() = nullptr;
+  const char* (*kernel_name_)(int) = nullptr;
+  const double* (*kernel_seconds_)(void*) = nullptr;
+};
+
+}  // namespace sluice::codegen

@@ -1,0 +1,100 @@
+#pragma once
+/// The end-to-end CPU path: an ONNX model (file or bytes) → library nodes → expanded maps and
+/// tasklets → generated C++ → compiled, cached shared object → runs on tensors.
+///
+///   pipeline::CompiledModel m = pipeline::CompiledModel::from_onnx_file("model.onnx");
+///   auto outputs = m.run({{"x", x}});          // keyed by ONNX names
+///
+/// The CLI (`sluice run`, `sluice compile`), Python (`sluice.compile_onnx`, the ONNX backend,
+/// `sluice.from_torch`) and the GUI all go through this class.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/program.h"
+#include "ir/tensor.h"
+
+namespace sluice::frontends {
+struct Model;
+}
+
+namespace sluice::pipeline {
+
+struct CompileOptions {
+  /// Use OpenBLAS for f32/f64 MatMul and Gemm (else their pure expansion).
+  bool blas = true;
+  /// Optimization level of the generated C++ (0-3).
+  int opt_level = 3;
+  /// Accumulate per-kernel times.
+  bool timers = true;
+  /// Fix the shapes of graph inputs (by ONNX name) before shape inference.
+  std::map<std::string, std::vector<std::int64_t>> input_shapes;
+};
+
+/// A graph input or output: its ONNX name, its container, element type and (symbolic) shape.
+struct ValueInfo {
+  std::string name;
+  std::string container;
+  ir::DType dtype = ir::DType::f32;
+  std::vector<ir::Expr> shape;
+};
+
+/// A tensor the caller owns (no copy is made): Python passes numpy buffers this way.
+struct TensorRef {
+  ir::DType dtype = ir::DType::f32;
+  std::vector<std::int64_t> shape;
+  void* data = nullptr;
+};
+
+/// Seconds spent in one kernel over the runs so far.
+struct KernelTime {
+  std::string kernel;
+  double seconds = 0.0;
+};
+
+class CompiledModel {
+public:
+  static CompiledModel from_onnx_file(const std::string& path, const CompileOptions& options = {});
+  static CompiledModel from_onnx_bytes(const std::string& bytes, const std::string& origin,
+                                       const CompileOptions& options = {});
+  /// Compiles an imported model (expands it, generates C++, compiles and loads it).
+  static CompiledModel from_model(frontends::Model model, const CompileOptions& options = {});
+
+  CompiledModel(CompiledModel&&) noexcept;
+  CompiledModel& operator=(CompiledModel&&) noexcept;
+  ~CompiledModel();
+
+  [[nodiscard]] const std::vector<ValueInfo>& inputs() const;
+  [[nodiscard]] const std::vector<ValueInfo>& outputs() const;
+  /// The program as imported (library nodes) and as compiled (expanded).
+  [[nodiscard]] const ir::Program& imported_program() const;
+  [[nodiscard]] const ir::Program& program() const;
+  /// The generated C++ source.
+  [[nodiscard]] const std::string& source() const;
+  /// Seconds spent importing+expanding, generating, and compiling (0 when cached).
+  [[nodiscard]] double compile_seconds() const;
+
+  /// The output shapes for these input shapes; checks dtypes and shapes (a UserError naming the
+  /// input, what was expected and what was given) and binds the symbols.
+  [[nodiscard]] std::map<std::string, std::vector<std::int64_t>> output_shapes(
+      const std::map<std::string, TensorRef>& inputs) const;
+  /// Runs on caller-owned memory: every input and every output (shaped by `output_shapes`).
+  void run(const std::map<std::string, TensorRef>& inputs,
+           const std::map<std::string, TensorRef>& outputs);
+  /// Runs on tensors, returning fresh output tensors keyed by ONNX name. Missing or extra
+  /// inputs, or a wrong dtype or shape, are UserErrors.
+  std::map<std::string, ir::Tensor> run(const std::map<std::string, ir::Tensor>& inputs);
+
+  [[nodiscard]] std::vector<KernelTime> kernel_times() const;
+
+private:
+  struct Impl;
+  explicit CompiledModel(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::pipeline

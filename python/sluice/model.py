@@ -1,0 +1,119 @@
+"""Compiling models: ONNX (a path, bytes or an ``onnx.ModelProto``) and ``torch.nn.Module``.
+
+    m = sluice.compile_onnx("model.onnx")
+    outputs = m.run({"x": x})                  # numpy arrays by ONNX name
+    y = sluice.from_torch(module, (x,))(x)     # torch tensors in, torch tensors out
+"""
+
+import io
+import os
+
+import numpy as np
+
+from . import _core
+
+
+def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True):
+    """Imports and compiles an ONNX model for the CPU; returns a ``CompiledModel``.
+
+    ``model`` is a file path, the serialized bytes, or an ``onnx.ModelProto``. ``input_shapes``
+    fixes symbolic input dimensions ({"x": [4, 16]}) before shape inference."""
+    options = _core.CompileOptions()
+    options.opt_level = int(opt_level)
+    options.blas = bool(blas)
+    options.timers = bool(timers)
+    if input_shapes:
+        options.input_shapes = {k: [int(d) for d in v] for k, v in input_shapes.items()}
+    if isinstance(model, (str, os.PathLike)):
+        return CompiledModel(_core.compile_onnx_file(os.fspath(model), options))
+    if hasattr(model, "SerializeToString"):
+        model = model.SerializeToString()
+    return CompiledModel(_core.compile_onnx_bytes(bytes(model), "<memory>", options))
+
+
+class CompiledModel:
+    """A model compiled by Sluice. ``run`` takes and returns numpy arrays keyed by ONNX name;
+    calling it positionally also accepts torch tensors (and then returns torch tensors)."""
+
+    def __init__(self, core):
+        self._core = core
+
+    @property
+    def inputs(self):
+        return self._core.inputs
+
+    @property
+    def outputs(self):
+        return self._core.outputs
+
+    @property
+    def program(self):
+        """The expanded program that was compiled (a ``sluice.Program``)."""
+        return self._core.program
+
+    @property
+    def imported_program(self):
+        """The program as imported: one library node per ONNX node."""
+        return self._core.imported_program
+
+    @property
+    def source(self):
+        """The generated C++."""
+        return self._core.source
+
+    @property
+    def compile_seconds(self):
+        return self._core.compile_seconds
+
+    def kernel_times(self):
+        """{kernel name: seconds} accumulated over the runs so far."""
+        return dict(self._core.kernel_times())
+
+    def run(self, inputs):
+        feed = {}
+        for name, value in inputs.items():
+            if hasattr(value, "detach"):  # torch.Tensor
+                value = value.detach().cpu().numpy()
+            feed[name] = np.asarray(value)
+        return self._core.run(feed)
+
+    def __call__(self, *args):
+        is_torch = any(hasattr(a, "detach") for a in args)
+        names = [v.name for v in self.inputs]
+        if len(args) != len(names):
+            raise _core.Error(f"the model takes {len(names)} inputs ({', '.join(names)}), "
+                              f"got {len(args)}")
+        outputs = self.run(dict(zip(names, args)))
+        result = [outputs[v.name] for v in self.outputs]
+        if is_torch:
+            import torch
+            result = [torch.from_numpy(r) for r in result]
+        return result[0] if len(result) == 1 else tuple(result)
+
+
+def from_torch(module, example_inputs, opset=None, input_names=None, output_names=None,
+               **compile_options):
+    """Exports ``module`` to ONNX in memory with the installed torch and compiles that.
+
+    ``example_inputs`` is a tensor or a tuple of tensors; the exported shapes are theirs. The
+    opset defaults to 17 (torch 1.x) or 18 (torch 2.x)."""
+    return compile_onnx(export_torch(module, example_inputs, opset, input_names, output_names),
+                        **compile_options)
+
+
+def export_torch(module, example_inputs, opset=None, input_names=None, output_names=None):
+    """The ONNX bytes of ``module`` as ``from_torch`` exports it."""
+    import torch
+
+    if not isinstance(example_inputs, (tuple, list)):
+        example_inputs = (example_inputs,)
+    if opset is None:
+        opset = 17 if torch.__version__.split(".")[0] == "1" else 18
+    if input_names is None:
+        input_names = [f"input_{i}" for i in range(len(example_inputs))]
+    buffer = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(module, tuple(example_inputs), buffer, opset_version=opset,
+                          input_names=list(input_names), output_names=output_names,
+                          do_constant_folding=True)
+    return buffer.getvalue()

@@ -1,0 +1,86 @@
+// The end-to-end CPU path on small ONNX models (tests/data/cli/, made by make_cli_data.py):
+// numbers against numpy's (expected.npz), input checking, caching.
+#include "pipeline/compiled_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "ir/diagnostic.h"
+#include "pipeline/npz.h"
+
+namespace sluice::pipeline {
+namespace {
+
+const std::string kData = std::string(SLUICE_SOURCE_DIR) + "/tests/data/cli/";
+
+class CompiledModelTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    cache_ = std::filesystem::temp_directory_path() / "sluice_pipeline_test_cache";
+    setenv("SLUICE_CACHE_DIR", cache_.c_str(), 1);
+  }
+  std::filesystem::path cache_;
+};
+
+void expect_close(const ir::Tensor& got, const ir::Tensor& want, float tolerance) {
+  ASSERT_EQ(got.dtype, want.dtype);
+  ASSERT_EQ(got.shape, want.shape);
+  for (std::int64_t i = 0; i < got.num_elements(); ++i)
+    EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], tolerance) << "element " << i;
+}
+
+TEST_F(CompiledModelTest, MatchesNumpy) {
+  CompiledModel model = CompiledModel::from_onnx_file(kData + "add_relu_matmul.onnx");
+  ASSERT_EQ(model.inputs().size(), 2U);
+  EXPECT_EQ(model.inputs()[0].name, "x");
+  EXPECT_EQ(model.outputs()[0].name, "out");
+  const auto outputs = model.run(read_npz(kData + "inputs.npz"));
+  expect_close(outputs.at("out"), read_npz(kData + "expected.npz").at("out"), 1e-5F);
+  // A second run on the same executable gives the same numbers.
+  expect_close(model.run(read_npz(kData + "inputs.npz")).at("out"), outputs.at("out"), 0.0F);
+}
+
+TEST_F(CompiledModelTest, PureMatMulMatchesBlas) {
+  CompileOptions pure;
+  pure.blas = false;
+  CompiledModel model = CompiledModel::from_onnx_file(kData + "add_relu_matmul.onnx", pure);
+  const auto outputs = model.run(read_npz(kData + "inputs.npz"));
+  expect_close(outputs.at("out"), read_npz(kData + "expected.npz").at("out"), 1e-5F);
+}
+
+TEST_F(CompiledModelTest, InputProblemsAreNamed) {
+  CompiledModel model = CompiledModel::from_onnx_file(kData + "add_relu_matmul.onnx");
+  const auto message = [&](const std::string& file) {
+    try {
+      model.run(read_npz(kData + file));
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("missing_input.npz").find("input 'bias': missing (expected f32[3])"),
+            std::string::npos);
+  EXPECT_NE(message("wrong_shape.npz").find("input 'x': expected f32[2, 3], got f32[2, 2]"),
+            std::string::npos);
+  EXPECT_NE(message("wrong_dtype.npz").find("input 'x': expected f32[2, 3], got f64[2, 3]"),
+            std::string::npos);
+  EXPECT_NE(message("extra_input.npz").find("input 'z': the model has no such input"),
+            std::string::npos);
+}
+
+TEST_F(CompiledModelTest, KernelTimesNameEveryKernel) {
+  CompiledModel model = CompiledModel::from_onnx_file(kData + "add_relu_matmul.onnx");
+  (void)model.run(read_npz(kData + "inputs.npz"));
+  const auto times = model.kernel_times();
+  ASSERT_FALSE(times.empty());
+  for (const auto& k : times) {
+    EXPECT_FALSE(k.kernel.empty());
+    EXPECT_GE(k.seconds, 0.0);
+  }
+}
+
+}  // namespace
+}  // namespace sluice::pipeline
