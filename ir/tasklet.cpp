@@ -18,7 +18,7 @@ constexpr int kPrimary = 8;
 constexpr int kPrefix = 7;
 
 // In enum order; `tasklet_op_info` checks that.
-constexpr std::array<TaskletOpInfo, 36> kOps{{
+constexpr std::array<TaskletOpInfo, 37> kOps{{
     {Op::Int, "", 0, Form::Leaf, kPrimary, 0},
     {Op::Float, "", 0, Form::Leaf, kPrimary, 0},
     {Op::Bool, "", 0, Form::Leaf, kPrimary, 0},
@@ -55,6 +55,7 @@ constexpr std::array<TaskletOpInfo, 36> kOps{{
     {Op::Pow, "pow", 2, Form::Call, kPrimary, 1},
     {Op::Min, "min", 2, Form::Call, kPrimary, 1},
     {Op::Max, "max", 2, Form::Call, kPrimary, 1},
+    {Op::Subscript, "[]", -1, Form::Subscript, kPrimary, 0},
 }};
 
 constexpr bool table_in_enum_order() {
@@ -63,7 +64,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "kOps must list the ops in enum order");
-static_assert(static_cast<std::size_t>(Op::Max) + 1 == kOps.size(), "an op has no table row");
+static_assert(static_cast<std::size_t>(Op::Subscript) + 1 == kOps.size(), "an op has no table row");
 
 constexpr std::array<std::string_view, 5> kKeywords{"let", "true", "false", "cast", "inf"};
 
@@ -137,15 +138,25 @@ TaskletExpr TaskletExpr::make(TaskletOp op, std::vector<TaskletExpr> operands) {
   const auto& info = tasklet_op_info(op);
   SLUICE_CHECK(info.form != Form::Leaf && info.form != Form::Cast,
                "TaskletExpr::make cannot build a leaf or a cast");
-  SLUICE_CHECK(operands.size() == static_cast<std::size_t>(info.arity),
-               std::string(info.spelling) + " takes " + std::to_string(info.arity) +
-                   " operands, got " + std::to_string(operands.size()));
+  if (info.form == Form::Subscript) {
+    SLUICE_CHECK(operands.size() >= 2 && operands.front().op() == Op::Var,
+                 "a subscript takes a name and at least one index");
+  } else {
+    SLUICE_CHECK(operands.size() == static_cast<std::size_t>(info.arity),
+                 std::string(info.spelling) + " takes " + std::to_string(info.arity) +
+                     " operands, got " + std::to_string(operands.size()));
+  }
   TaskletExpr e;
   e.op_ = op;
   e.int_value_ = 0;
   for (const auto& operand : operands) e.depth_ = std::max(e.depth_, operand.depth_ + 1);
   e.operands_ = std::move(operands);
   return e;
+}
+
+TaskletExpr TaskletExpr::subscript(std::string name, std::vector<TaskletExpr> indices) {
+  indices.insert(indices.begin(), variable(std::move(name)));
+  return make(Op::Subscript, std::move(indices));
 }
 
 TaskletExpr TaskletExpr::cast(DType to, TaskletExpr operand) {
@@ -191,6 +202,12 @@ void collect_reads(const TaskletExpr& expr, std::set<std::string>& out) {
   for (const auto& operand : expr.operands()) collect_reads(operand, out);
 }
 
+void collect_subscripts(const TaskletExpr& expr,
+                        std::map<std::string, std::set<std::size_t>>& out) {
+  if (expr.op() == Op::Subscript) out[expr.operand(0).name()].insert(expr.operands().size() - 1);
+  for (const auto& operand : expr.operands()) collect_subscripts(operand, out);
+}
+
 }  // namespace
 
 std::set<std::string> tasklet_reads(const TaskletExpr& expr) {
@@ -217,6 +234,12 @@ std::set<std::string> tasklet_locals(const TaskletCode& code) {
   return out;
 }
 
+std::map<std::string, std::set<std::size_t>> tasklet_subscripts(const TaskletCode& code) {
+  std::map<std::string, std::set<std::size_t>> out;
+  for (const auto& statement : code.statements) collect_subscripts(statement.value, out);
+  return out;
+}
+
 std::set<std::string> tasklet_writes(const TaskletCode& code) {
   const auto locals = tasklet_locals(code);
   std::set<std::string> out;
@@ -225,8 +248,12 @@ std::set<std::string> tasklet_writes(const TaskletCode& code) {
   return out;
 }
 
-TaskletExpr substitute_variables(const TaskletExpr& expr,
-                                 const std::map<std::string, TaskletExpr>& replacements) {
+namespace {
+
+// A subscripted name is an array, not a value: substituting a value for it would mean nothing, so
+// only renaming touches it.
+TaskletExpr substitute(const TaskletExpr& expr,
+                       const std::map<std::string, TaskletExpr>& replacements, bool rename_arrays) {
   if (expr.op() == Op::Var) {
     const auto it = replacements.find(expr.name());
     return it == replacements.end() ? expr : it->second;
@@ -234,29 +261,42 @@ TaskletExpr substitute_variables(const TaskletExpr& expr,
   if (expr.operands().empty()) return expr;
   std::vector<TaskletExpr> operands;
   operands.reserve(expr.operands().size());
-  for (const auto& operand : expr.operands())
-    operands.push_back(substitute_variables(operand, replacements));
+  for (const auto& operand : expr.operands()) {
+    const bool array = expr.op() == Op::Subscript && operands.empty();
+    operands.push_back(array && !rename_arrays ? operand
+                                               : substitute(operand, replacements, rename_arrays));
+  }
   return expr.with_operands(std::move(operands));
+}
+
+std::map<std::string, TaskletExpr> as_replacements(
+    const std::map<std::string, std::string>& renames) {
+  std::map<std::string, TaskletExpr> replacements;
+  for (const auto& [from, to] : renames) replacements.emplace(from, TaskletExpr::variable(to));
+  return replacements;
+}
+
+}  // namespace
+
+TaskletExpr substitute_variables(const TaskletExpr& expr,
+                                 const std::map<std::string, TaskletExpr>& replacements) {
+  return substitute(expr, replacements, false);
 }
 
 TaskletExpr rename_variables(const TaskletExpr& expr,
                              const std::map<std::string, std::string>& renames) {
-  std::map<std::string, TaskletExpr> replacements;
-  for (const auto& [from, to] : renames) replacements.emplace(from, TaskletExpr::variable(to));
-  return substitute_variables(expr, replacements);
+  return substitute(expr, as_replacements(renames), true);
 }
 
 TaskletCode rename_variables(const TaskletCode& code,
                              const std::map<std::string, std::string>& renames) {
-  std::map<std::string, TaskletExpr> replacements;
-  for (const auto& [from, to] : renames) replacements.emplace(from, TaskletExpr::variable(to));
+  const auto replacements = as_replacements(renames);
   TaskletCode out;
   out.statements.reserve(code.statements.size());
   for (const auto& statement : code.statements) {
     const auto it = renames.find(statement.target);
     out.statements.push_back({it == renames.end() ? statement.target : it->second,
-                              statement.let_type,
-                              substitute_variables(statement.value, replacements)});
+                              statement.let_type, substitute(statement.value, replacements, true)});
   }
   return out;
 }
@@ -401,6 +441,15 @@ private:
         return strong(it->second);
       }
       case Op::Cast: check(e.operand(0)); return strong(e.cast_type());
+      case Op::Subscript: {
+        for (std::size_t i = 1; i < e.operands().size(); ++i) {
+          const Type t = check(e.operand(i));
+          if (!is_int(t))
+            fail("subscript index of '" + e.operand(0).name() + "' has type " + describe(t) +
+                 "; indices must be integers");
+        }
+        return check(e.operand(0));
+      }
       case Op::Neg:
       case Op::Abs: {
         const Type t = check(e.operand(0));

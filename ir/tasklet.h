@@ -18,6 +18,7 @@
 ///              | INT | FLOAT | 'true' | 'false' | 'inf' | NAME | '(' expr ')'
 ///              | 'cast' '<' TYPE '>' '(' expr ')'
 ///              | FUNCTION '(' expr (',' expr)* ')'   see `TaskletOp`, arity checked when parsed
+///              | NAME '[' expr (',' expr)* ']'      subscript of an input connector
 ///   NAME      := [A-Za-z_][A-Za-z0-9_]*, not a keyword (let true false cast inf)
 ///   INT       := [0-9]+                              (fits in i64)
 ///   FLOAT     := [0-9]+ '.' [0-9]+ ([eE] [+-]? [0-9]+)? | [0-9]+ [eE] [+-]? [0-9]+
@@ -29,11 +30,18 @@
 /// declared with `let` anywhere is a local. A function name is only a call when followed by `(`,
 /// so a connector may be called `max`.
 ///
+/// Subscripts: `y = d[j, 0];` reads one element of an input connector whose memlet is a range
+/// subset (`D[0:N, k]`), one integer index per dimension of that subset (single-index
+/// dimensions included, where the index is 0), each relative to the range's start: `d[j, 0]` is
+/// `D[j, k]`. The subscripted value has the connector's dtype. This is how data-dependent
+/// indexing (Gather, Resize, ...) is written; the indices may themselves read subscripts.
+///
 /// The AST has no negative literals (a literal is >= 0; `-1.5` is `Neg(1.5)`), no NaN literal and
 /// no location information, so `==` is plain structural equality and printing is canonical:
 /// `parse_tasklet(print_tasklet(c)) == c` and printing again gives the same text.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -88,16 +96,18 @@ enum class TaskletOp : std::uint8_t {
   Pow,
   Min,
   Max,
+  // `name[index, ...]`: operand 0 is the Var, then one integer index per subset dimension.
+  Subscript,
 };
 
 /// How an op is written.
-enum class TaskletOpForm : std::uint8_t { Leaf, Prefix, Infix, Cast, Call };
+enum class TaskletOpForm : std::uint8_t { Leaf, Prefix, Infix, Cast, Call, Subscript };
 
 /// The table row of one op.
 struct TaskletOpInfo {
   TaskletOp op;
   std::string_view spelling;  ///< operator symbol or function name ("" for leaves)
-  int arity;                  ///< number of operands
+  int arity;                  ///< number of operands; -1: variadic (Subscript: a name + >= 1)
   TaskletOpForm form;
   int precedence;  ///< binding strength for printing: 1 (`||`) .. 6 (`*`), 7 prefix, 8 primary
   int flops;       ///< counted by `count_flops`: 1 for arithmetic, comparisons and math calls
@@ -129,6 +139,8 @@ struct TaskletExpr {
   static TaskletExpr variable(std::string name);
   /// Any operator or call, with `tasklet_op_info(op).arity` operands (not leaves, not Cast).
   static TaskletExpr make(TaskletOp op, std::vector<TaskletExpr> operands);
+  /// `name[indices...]`; at least one index.
+  static TaskletExpr subscript(std::string name, std::vector<TaskletExpr> indices);
   static TaskletExpr cast(DType to, TaskletExpr operand);
 
   /// The same node (op, literal, name, cast type) over new operands: the rebuild step of a
@@ -212,6 +224,7 @@ std::string print_tasklet_statement(const TaskletStatement& statement);
 ///  - `== !=`: operands of one type (bool allowed); `< <= > >=`: numeric of one type; bool result.
 ///  - `&& || !`: bool. `select(c, a, b)`: c bool, a and b of one type.
 ///  - `cast<T>(x)`: any x to any T; the only conversion there is (no implicit promotion).
+///  - `d[i, ...]`: the type of `d`; every index is an integer (any integer type or a literal).
 ///  - `let t: T = e`: e has type T; t must not be defined yet. `name = e` gives `name` the type of
 ///    e, or, if `name` already has one (an input, an earlier assignment, an entry of `outputs`),
 ///    requires e to have it.
@@ -223,7 +236,7 @@ std::map<std::string, DType> infer_tasklet_types(
     const TaskletCode& code, const std::map<std::string, DType>& inputs_and_symbols,
     const std::map<std::string, DType>& outputs = {});
 
-/// All names read by an expression.
+/// All names read by an expression (a subscripted name included).
 std::set<std::string> tasklet_reads(const TaskletExpr& expr);
 /// Names the code reads before it assigns them: its inputs and the symbols it uses.
 std::set<std::string> tasklet_reads(const TaskletCode& code);
@@ -231,6 +244,9 @@ std::set<std::string> tasklet_reads(const TaskletCode& code);
 std::set<std::string> tasklet_writes(const TaskletCode& code);
 /// Names declared with `let`.
 std::set<std::string> tasklet_locals(const TaskletCode& code);
+/// Subscripted names and the numbers of indices they are written with (normally one number;
+/// more means the code is inconsistent, which the verifier reports).
+std::map<std::string, std::set<std::size_t>> tasklet_subscripts(const TaskletCode& code);
 
 /// Renames names (simultaneously; unlisted names stay), in reads and assignment targets alike.
 /// New names must satisfy `is_tasklet_identifier`.
@@ -238,15 +254,22 @@ TaskletExpr rename_variables(const TaskletExpr& expr,
                              const std::map<std::string, std::string>& renames);
 TaskletCode rename_variables(const TaskletCode& code,
                              const std::map<std::string, std::string>& renames);
-/// Replaces variables by expressions (simultaneously), e.g. to inline a producer's value.
+/// Replaces variables by expressions (simultaneously), e.g. to inline a producer's value. The
+/// name of a subscript is an array, not a value, and stays (its indices are substituted).
 TaskletExpr substitute_variables(const TaskletExpr& expr,
                                  const std::map<std::string, TaskletExpr>& replacements);
 
 /// Operations counted as FLOPs: the `flops` column of the op table summed over every node, i.e.
 /// one per `+ - * / %`, unary `-`, comparison, and math call (`exp` ... `max`, `pow`, `abs`);
-/// none for literals, names, `cast`, `select`, `! && ||`. `rsqrt` and `sigmoid` count one each.
+/// none for literals, names, subscripts (their indices count), `cast`, `select`, `! && ||`.
+/// `rsqrt` and `sigmoid` count one each.
 std::int64_t count_flops(const TaskletExpr& expr);
 std::int64_t count_flops(const TaskletCode& code);
+
+/// The elements of subscripted connectors for `evaluate_tasklet`: one function per name, taking
+/// the indices as written in the code.
+using TaskletArrays =
+    std::map<std::string, std::function<double(const std::vector<std::int64_t>&)>>;
 
 /// Reference interpreter: runs the code and returns the final value of every output
 /// (`tasklet_writes`). `values` binds the names the code reads. `types` gives dtypes of inputs
@@ -256,14 +279,20 @@ std::int64_t count_flops(const TaskletCode& code);
 ///  - integer values are 64-bit with wrap-around; `/` and `%` floor (Python semantics); division
 ///    by zero throws `UserError`; `cast<i8>`/`cast<i32>` of an integer wrap to the width;
 ///  - float to integer casts truncate toward zero and saturate (NaN gives 0), as CUDA does;
-///  - `min`/`max` of floats ignore a NaN operand (`fmin`/`fmax`); bool results read as 0 or 1.
+///  - `min`/`max` of floats ignore a NaN operand (`fmin`/`fmax`); bool results read as 0 or 1;
+///  - `d[i, ...]` evaluates its indices (integers; an f64 holding one is taken) and calls
+///    `arrays[d]` with them (relative to the subset's start, as written); the element is
+///    converted to the type of `d` like an input. Without an entry for `d` it throws `UserError`
+///    ("subscript of 'd' needs array values").
 /// Throws `UserError` at "statement N" for a name that has no value, or an integer-typed input
 /// whose value is not an integer.
 std::map<std::string, double> evaluate_tasklet(const TaskletCode& code,
                                                const std::map<std::string, double>& values,
-                                               const std::map<std::string, DType>& types = {});
+                                               const std::map<std::string, DType>& types = {},
+                                               const TaskletArrays& arrays = {});
 /// The same for one expression (an interstate condition); bool gives 0 or 1.
 double evaluate_tasklet_expr(const TaskletExpr& expr, const std::map<std::string, double>& values,
-                             const std::map<std::string, DType>& types = {});
+                             const std::map<std::string, DType>& types = {},
+                             const TaskletArrays& arrays = {});
 
 }  // namespace sluice::ir

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "ir/diagnostic.h"
 #include "ir/tasklet.h"
@@ -58,8 +59,9 @@ std::int64_t saturate(DType to, double v) {
 
 class Evaluator {
 public:
-  Evaluator(const std::map<std::string, double>& values, const std::map<std::string, DType>& types)
-      : types_(types) {
+  Evaluator(const std::map<std::string, double>& values, const std::map<std::string, DType>& types,
+            const TaskletArrays& arrays)
+      : types_(types), arrays_(arrays) {
     for (const auto& [name, value] : values) env_[name] = input(name, value);
   }
 
@@ -87,6 +89,7 @@ public:
         return it->second;
       }
       case Op::Cast: return convert(e.cast_type(), eval(e.operand(0)));
+      case Op::Subscript: return subscript(e);
       case Op::Select: return eval(e.operand(0)).truthy() ? eval(e.operand(1)) : eval(e.operand(2));
       case Op::Not: return Value::of_bool(!eval(e.operand(0)).truthy());
       case Op::And: return Value::of_bool(eval(e.operand(0)).truthy() && eval(e.operand(1)).truthy());
@@ -107,6 +110,26 @@ public:
   }
 
 private:
+  Value subscript(const TaskletExpr& e) const {
+    const std::string& name = e.operand(0).name();
+    const auto array = arrays_.find(name);
+    if (array == arrays_.end() || !array->second)
+      fail("subscript of '" + name + "' needs array values");
+    std::vector<std::int64_t> indices;
+    indices.reserve(e.operands().size() - 1);
+    for (std::size_t i = 1; i < e.operands().size(); ++i) {
+      // A float index (an untyped input reads as f64) is taken when it holds an integer.
+      const Value index = eval(e.operand(i));
+      if (index.kind == Value::Kind::Float &&
+          !(std::trunc(index.f) == index.f && std::fabs(index.f) < 9007199254740992.0))
+        fail("subscript index of '" + name + "' is " + std::to_string(index.f) +
+             ", not an integer");
+      indices.push_back(index.kind == Value::Kind::Float ? static_cast<std::int64_t>(index.f)
+                                                         : index.i);
+    }
+    return input(name, array->second(indices));
+  }
+
   [[noreturn]] void fail(const std::string& message) const {
     throw UserError(statement_ < std::numeric_limits<std::size_t>::max()
                         ? "statement " + std::to_string(statement_ + 1)
@@ -114,7 +137,7 @@ private:
                     message);
   }
 
-  Value input(const std::string& name, double value) {
+  Value input(const std::string& name, double value) const {
     const auto t = types_.find(name);
     const DType type = t == types_.end() ? DType::f64 : t->second;
     if (type == DType::boolean) return Value::of_bool(value != 0.0);
@@ -219,6 +242,7 @@ private:
   }
 
   const std::map<std::string, DType>& types_;
+  const TaskletArrays& arrays_;
   std::map<std::string, Value> env_;
   std::size_t statement_ = std::numeric_limits<std::size_t>::max();
 };
@@ -227,13 +251,15 @@ private:
 
 std::map<std::string, double> evaluate_tasklet(const TaskletCode& code,
                                                const std::map<std::string, double>& values,
-                                               const std::map<std::string, DType>& types) {
-  return Evaluator(values, types).run(code);
+                                               const std::map<std::string, DType>& types,
+                                               const TaskletArrays& arrays) {
+  return Evaluator(values, types, arrays).run(code);
 }
 
 double evaluate_tasklet_expr(const TaskletExpr& expr, const std::map<std::string, double>& values,
-                             const std::map<std::string, DType>& types) {
-  return Evaluator(values, types).eval(expr).as_double();
+                             const std::map<std::string, DType>& types,
+                             const TaskletArrays& arrays) {
+  return Evaluator(values, types, arrays).eval(expr).as_double();
 }
 
 }  // namespace sluice::ir

@@ -72,7 +72,7 @@ public:
         t.kind = lex_number(t);
       } else {
         static constexpr std::string_view kTwo[] = {"==", "!=", "<=", ">=", "&&", "||"};
-        static constexpr std::string_view kOne = "+-*/%<>!=(),;:";
+        static constexpr std::string_view kOne = "+-*/%<>!=(),;:[]";
         t.kind = Tok::Punct;
         for (auto two : kTwo) {
           if (text_.substr(pos_, 2) == two) {
@@ -321,7 +321,9 @@ private:
       Nest nest(*this, t);
       return checked(TaskletExpr::make(t.text == "-" ? Op::Neg : Op::Not, {unary()}), t);
     }
-    return primary();
+    TaskletExpr e = primary();
+    if (at("[")) fail_subscripted_expression(t, e.op() == Op::Subscript && t.kind == Tok::Name);
+    return e;
   }
 
   [[gnu::noinline]] TaskletExpr primary() {
@@ -373,6 +375,7 @@ private:
       return checked(TaskletExpr::cast(to, std::move(operand)), t);
     }
     if (!is_tasklet_identifier(t.text)) fail_expected(t, "an expression");
+    if (at("[")) return subscript(t);
     if (!at("(")) return TaskletExpr::variable(std::string(t.text));
     const auto function = tasklet_function(t.text);
     if (!function) fail_unknown_function(t);
@@ -387,6 +390,30 @@ private:
     const int arity = tasklet_op_info(*function).arity;
     if (args.size() != static_cast<std::size_t>(arity)) fail_arity(t, arity, args.size());
     return checked(TaskletExpr::make(*function, std::move(args)), t);
+  }
+
+  [[gnu::noinline]] TaskletExpr subscript(const Token& t) {
+    next();
+    Nest nest(*this, t);
+    std::vector<TaskletExpr> indices;
+    indices.push_back(expression());
+    while (accept(",")) indices.push_back(expression());
+    if (!accept("]")) fail_unclosed_subscript(t);
+    return checked(TaskletExpr::subscript(std::string(t.text), std::move(indices)), t);
+  }
+
+  [[noreturn, gnu::noinline, gnu::cold]] void fail_unclosed_subscript(const Token& name) const {
+    fail_expected(peek(), "']'", "after the indices of " + describe(name));
+  }
+  // Only a connector's name is an array; `a[i][j]` would index a scalar.
+  [[noreturn, gnu::noinline, gnu::cold]] void fail_subscripted_expression(const Token& start,
+                                                                          bool subscript) const {
+    if (subscript)
+      fail(peek(), "a subscript takes all its indices in one '[...]' (write '" +
+                       std::string(start.text) + "[i, j]', not '" + std::string(start.text) +
+                       "[i][j]')");
+    fail(peek(), "only a name (an input connector) can be subscripted, not the expression at " +
+                     describe(start));
   }
 
   std::vector<Token> tokens_;

@@ -75,6 +75,15 @@ void print(const TaskletExpr& e, std::string& out) {
       print(e.operand(0), out);
       out += ')';
       return;
+    case TaskletOpForm::Subscript:
+      out += e.operand(0).name();
+      out += '[';
+      for (std::size_t i = 1; i < e.operands().size(); ++i) {
+        if (i > 1) out += ", ";
+        print(e.operand(i), out);
+      }
+      out += ']';
+      return;
     case TaskletOpForm::Call:
       out += info.spelling;
       out += '(';
