@@ -120,6 +120,50 @@ def reductions():
             print(f"// cumsum exclusive={excl} reverse={rev}: {fmt(y)}")
 
 
+def normalizations():
+    x = R  # [2, 3, 4]
+    for axis in (-1, 1, 0):
+        m = np.max(x, axis=axis, keepdims=True)
+        e = np.exp(x - m)
+        sm = e / np.sum(e, axis=axis, keepdims=True)
+        print(f"// softmax axis={axis}: {fmt(sm)}")
+        print(f"// logsoftmax axis={axis}: {fmt(np.log(sm))}")
+        am = np.argmax(x, axis=axis)
+        hm = np.zeros_like(x)
+        np.put_along_axis(hm, np.expand_dims(am, axis), 1.0, axis)
+        print(f"// hardmax axis={axis}: {fmt(hm)}")
+    scale = np.array([0.5, 1.0, -1.5, 2.0])
+    bias = np.array([0.1, 0.2, 0.3, 0.4])
+    for axis in (-1, 1):
+        axes = tuple(range(axis % 3, 3))
+        mean = np.mean(x, axis=axes, keepdims=True)
+        var = np.mean((x - mean) ** 2, axis=axes, keepdims=True)
+        inv = 1 / np.sqrt(var + 1e-5)
+        sc = scale if axis == -1 else np.resize(np.arange(1, 13) / 6.0, (3, 4))
+        bi = bias if axis == -1 else np.zeros((3, 4))
+        y = (x - mean) * inv * sc + bi
+        print(f"// layernorm axis={axis}: y {fmt(y)} mean {fmt(mean)} inv {fmt(inv)}")
+    # BatchNormalization (inference) on [2, 3, 2, 2] = R reshaped.
+    xb = R.reshape(2, 3, 2, 2)
+    s, b, m, v = (np.array([1.0, 2.0, 0.5]), np.array([0.0, 1.0, -1.0]),
+                  np.array([0.1, -0.2, 0.3]), np.array([1.0, 0.5, 2.0]))
+    yb = (xb - m[None, :, None, None]) / np.sqrt(v[None, :, None, None] + 1e-5) * \
+        s[None, :, None, None] + b[None, :, None, None]
+    print(f"// batchnorm: {fmt(yb)}")
+    mean = np.mean(xb, axis=(2, 3), keepdims=True)
+    var = np.var(xb, axis=(2, 3), keepdims=True)
+    yi = (xb - mean) / np.sqrt(var + 1e-5) * s[None, :, None, None] + b[None, :, None, None]
+    print(f"// instancenorm: {fmt(yi)}")
+    for p_ in (1, 2):
+        for axis in (-1, 1):
+            n = np.sum(np.abs(x) ** p_, axis=axis, keepdims=True) ** (1.0 / p_)
+            print(f"// lpnorm p={p_} axis={axis}: {fmt(x / n)}")
+    xm = R.reshape(2, 3, 2, 2)
+    mean = np.mean(xm, axis=(0, 2, 3), keepdims=True)
+    std = np.sqrt(np.mean(xm ** 2, axis=(0, 2, 3), keepdims=True) - mean ** 2)
+    print(f"// mvn: {fmt((xm - mean) / (std + 1e-9))}")
+
+
 def main():
     globals()[sys.argv[1]]()
 

@@ -52,6 +52,8 @@ public:
         const auto it = arguments.find(c.name);
         if (it == arguments.end()) throw std::runtime_error("no argument '" + c.name + "'");
         data = &it->second.values;
+        // The program sees the values its dtype can hold (f32 rounding, integer truncation).
+        for (double& v : *data) v = stored(c.dtype, v);
         if (it->second.shape != eval_all(c.shape, symbols_))
           throw std::runtime_error("argument '" + c.name + "' has another shape");
       } else {

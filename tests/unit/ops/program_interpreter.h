@@ -9,7 +9,8 @@
 ///   interpret(program, args, {{"N", 2}});   // runs from the start state; writes into args
 ///
 /// Every argument (non-transient container) must be given, with the shape the container has
-/// under `symbols`; transients start as zeros.
+/// under `symbols`; transients start as zeros. Argument values are first rounded to what their
+/// dtype holds (f32, integers, bool), in place.
 
 #include <cstdint>
 #include <map>
