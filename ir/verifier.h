@@ -19,7 +19,8 @@
 ///  - edges: connectors that exist on the right side, memlets naming the container of the
 ///    Access node they touch, subsets of the container's rank, inside its bounds when that can
 ///    be decided, non-negative volume, write-conflict resolution only on writes, one element per
-///    tasklet connector, copies that keep the dtype and the number of elements.
+///    tasklet connector (an input the code subscripts: one index per dimension of its subset),
+///    copies that keep the dtype and the number of elements.
 ///
 /// Symbolic facts are decided with interval bounds under one assumption: every program symbol
 /// is >= 0 (a size or a counter), and every map parameter sweeps its range, which is taken to

@@ -571,9 +571,23 @@ void Verifier::check_edge(const Graph& graph, EdgeId id, const Scope& scope) {
     error(where, "write-conflict resolution " + quoted(std::string(write_conflict_name(m.wcr))) +
                      " on an edge that does not write into an Access node");
 
-  // Tasklets compute on scalars: each connector moves one element.
+  // Tasklets compute on scalars: each connector moves one element, except an input the code
+  // subscripts, which takes one index per dimension of its subset.
   const bool to_tasklet = std::holds_alternative<TaskletNode>(dst);
-  if (subset_ok && !points && (to_tasklet || std::holds_alternative<TaskletNode>(src))) {
+  std::optional<std::set<std::size_t>> subscript_ranks;
+  if (to_tasklet) {
+    auto subscripts = tasklet_subscripts(std::get<TaskletNode>(dst).code);
+    if (auto it = subscripts.find(edge.dst_conn); it != subscripts.end())
+      subscript_ranks = std::move(it->second);
+  }
+  if (subscript_ranks) {
+    for (const std::size_t rank : *subscript_ranks)
+      if (rank != m.subset.size())
+        error(where, "tasklet connector " + quoted(edge.dst_conn) + " is subscripted with " +
+                         std::to_string(rank) + " indices but the subset " + c->name + "[" +
+                         subset_str(m.subset) + "] has " + std::to_string(m.subset.size()) +
+                         " dimensions");
+  } else if (subset_ok && !points && (to_tasklet || std::holds_alternative<TaskletNode>(src))) {
     const auto size = size_of(m.subset);
     if (size && provably_different(*size, 1, scope.key))
       error(where, "tasklet connector " + quoted(to_tasklet ? edge.dst_conn : edge.src_conn) +
