@@ -169,7 +169,7 @@ public:
   }
 
 private:
-  static bool is_subscript(const TaskletExpr& e) { return e.info().spelling == "[]"; }
+  static bool is_subscript(const TaskletExpr& e) { return e.op() == TaskletOp::Subscript; }
 
   std::string cast(const TaskletExpr& e) const {
     const DType to = e.cast_type();

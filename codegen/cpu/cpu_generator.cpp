@@ -364,7 +364,7 @@ private:
   }
 
   static void subscripted_names(const ir::TaskletExpr& e, std::set<std::string>& names) {
-    if (e.info().spelling == "[]" && !e.operands().empty()) names.insert(e.operand(0).name());
+    if (e.op() == ir::TaskletOp::Subscript) names.insert(e.operand(0).name());
     for (const ir::TaskletExpr& o : e.operands()) subscripted_names(o, names);
   }
 

@@ -112,8 +112,9 @@ def export_torch(module, example_inputs, opset=None, input_names=None, output_na
     if input_names is None:
         input_names = [f"input_{i}" for i in range(len(example_inputs))]
     buffer = io.BytesIO()
-    with torch.no_grad():
-        torch.onnx.export(module, tuple(example_inputs), buffer, opset_version=opset,
-                          input_names=list(input_names), output_names=output_names,
-                          do_constant_folding=True)
+    # Not under no_grad: torch 1.13 then takes nn.TransformerEncoderLayer's fused fast path,
+    # which has no ONNX export.
+    torch.onnx.export(module, tuple(example_inputs), buffer, opset_version=opset,
+                      input_names=list(input_names), output_names=output_names,
+                      do_constant_folding=True)
     return buffer.getvalue()
