@@ -243,17 +243,35 @@ private:
     std::map<std::string, ir::DType> types;
     for (const auto& [name, v] : env) types[name] = ir::DType::i64;
     for (const auto& [name, dtype] : program_.symbols) types[name] = dtype;
+    ir::TaskletArrays arrays;
     for (const ir::EdgeId e : graph.in_edges(id)) {
       const ir::Edge& edge = graph.edge(e);
       if (edge.memlet.empty()) continue;
-      values[edge.dst_conn] = element(edge.memlet.data, point(edge.memlet.subset, env));
-      types[edge.dst_conn] = program_.containers[edge.memlet.data].dtype;
+      const ir::ContainerId data = edge.memlet.data;
+      types[edge.dst_conn] = program_.containers[data].dtype;
+      // A subscript `d[i, j]` reads relative to the start of the memlet's ranges.
+      std::vector<std::int64_t> start;
+      std::vector<std::int64_t> step;
+      bool single = true;
+      for (const ir::Range& r : edge.memlet.subset) {
+        start.push_back(r.begin.evaluate(env));
+        step.push_back(r.step.evaluate(env));
+        single = single && r.end.evaluate(env) - start.back() == 1;
+      }
+      arrays[edge.dst_conn] = [this, data, start, step](const std::vector<std::int64_t>& index) {
+        if (index.size() != start.size())
+          throw std::runtime_error("subscript of rank " + std::to_string(index.size()));
+        std::vector<std::int64_t> at(start.size());
+        for (std::size_t d = 0; d < at.size(); ++d) at[d] = start[d] + index[d] * step[d];
+        return element(data, at);
+      };
+      if (single) values[edge.dst_conn] = element(data, start);
     }
     for (const ir::EdgeId e : graph.out_edges(id)) {
       const ir::Edge& edge = graph.edge(e);
       if (!edge.memlet.empty()) types[edge.src_conn] = program_.containers[edge.memlet.data].dtype;
     }
-    const std::map<std::string, double> out = ir::evaluate_tasklet(t.code, values, types);
+    const std::map<std::string, double> out = ir::evaluate_tasklet(t.code, values, types, arrays);
     for (const ir::EdgeId e : graph.out_edges(id)) {
       const ir::Edge& edge = graph.edge(e);
       if (edge.memlet.empty()) continue;
