@@ -61,7 +61,8 @@ py::dict run_model(CompiledModel& model, const py::dict& feed) {
       throw UserError("input '" + name + "'",
                       "numpy dtype " + py::cast<std::string>(py::str(array.dtype())) +
                           " is not supported");
-    TensorRef ref{*dtype, {}, array.mutable_data()};
+    // The generated code never writes inputs; read-only arrays (np.load, broadcasts) are fine.
+    TensorRef ref{*dtype, {}, const_cast<void*>(array.data())};
     for (py::ssize_t d = 0; d < array.ndim(); ++d) ref.shape.push_back(array.shape(d));
     inputs[name] = std::move(ref);
     keep.push_back(std::move(array));
