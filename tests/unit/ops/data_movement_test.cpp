@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <iostream>
 #include <numeric>
 #include <random>
 #include <string>
@@ -64,11 +63,10 @@ std::vector<std::int64_t> unravel(const Shape& shape, std::int64_t f) {
   return p;
 }
 
+// Random shapes, attributes and values from op_test_support's seeded generator.
 class Random {
 public:
-  Random() : seed_(std::random_device{}()), engine_(seed_) {
-    std::cout << "random seed " << seed_ << "\n";
-  }
+  Random() : engine_(seeded_rng(::testing::UnitTest::GetInstance()->current_test_info()->name())) {}
   std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
     return std::uniform_int_distribution<std::int64_t>(lo, hi)(engine_);
   }
@@ -84,13 +82,12 @@ public:
     }
     return v;
   }
-  CaseTensor tensor(DType dtype, Shape shape) {
+  Buffer random_buffer(DType dtype, Shape shape) {
     return {dtype, shape, values(dtype, count(shape))};
   }
-  [[nodiscard]] unsigned seed() const { return seed_; }
+  std::mt19937_64& engine() { return engine_; }
 
 private:
-  unsigned seed_;
   std::mt19937_64 engine_;
 };
 
@@ -100,11 +97,11 @@ TEST(DataMovement, TransposeEveryDtype) {
        {DType::f32, DType::f64, DType::i8, DType::i32, DType::i64, DType::boolean}) {
     const Shape shape{2, 3, 1, 4};
     std::vector<std::int64_t> perm{0, 1, 2, 3};
-    std::shuffle(perm.begin(), perm.end(), std::mt19937(r.seed()));
-    const CaseTensor x = r.tensor(dtype, shape);
+    std::shuffle(perm.begin(), perm.end(), r.engine());
+    const Buffer x = r.random_buffer(dtype, shape);
     Shape out_shape;
     for (const auto d : perm) out_shape.push_back(shape[static_cast<std::size_t>(d)]);
-    CaseTensor y{dtype, out_shape, std::vector<double>(x.values.size())};
+    Buffer y{dtype, out_shape, std::vector<double>(x.values.size())};
     for (std::int64_t f = 0; f < count(out_shape); ++f) {
       const auto o = unravel(out_shape, f);
       std::vector<std::int64_t> i(4);
@@ -150,8 +147,8 @@ TEST(DataMovement, SliceRandom) {
       len[static_cast<std::size_t>(d)] = l;
     }
     if (starts.empty()) continue;
-    const CaseTensor x = r.tensor(DType::f32, shape);
-    CaseTensor y{DType::f32, len, {}};
+    const Buffer x = r.random_buffer(DType::f32, shape);
+    Buffer y{DType::f32, len, {}};
     for (std::int64_t f = 0; f < count(len); ++f) {
       auto o = unravel(len, f);
       for (std::size_t d = 0; d < 3; ++d) o[d] = first[d] + o[d] * step[d];
@@ -183,10 +180,10 @@ TEST(DataMovement, ConvRandom) {
     for (std::size_t i = 0; i < 2; ++i)
       ys[2 + i] =
           (xs[2 + i] + pads[i] + pads[2 + i] - (kernel[i] - 1) * dil[i] - 1) / strides[i] + 1;
-    const CaseTensor x = r.tensor(DType::f32, xs);
-    const CaseTensor w = r.tensor(DType::f32, ws);
-    const CaseTensor b = r.tensor(DType::f32, {group * mg});
-    CaseTensor y{DType::f32, ys, std::vector<double>(static_cast<std::size_t>(count(ys)))};
+    const Buffer x = r.random_buffer(DType::f32, xs);
+    const Buffer w = r.random_buffer(DType::f32, ws);
+    const Buffer b = r.random_buffer(DType::f32, {group * mg});
+    Buffer y{DType::f32, ys, std::vector<double>(static_cast<std::size_t>(count(ys)))};
     for (std::int64_t f = 0; f < count(ys); ++f) {
       const auto o = unravel(ys, f);
       double acc = b.values[static_cast<std::size_t>(o[1])];
@@ -234,9 +231,9 @@ TEST(DataMovement, ConvTransposeRandom) {
     for (std::size_t i = 0; i < 2; ++i)
       ys[2 + i] = strides[i] * (xs[2 + i] - 1) + outpad[i] + (kernel[i] - 1) * dil[i] + 1 -
                   pads[i] - pads[2 + i];
-    const CaseTensor x = r.tensor(DType::f32, xs);
-    const CaseTensor w = r.tensor(DType::f32, ws);
-    CaseTensor y{DType::f32, ys, std::vector<double>(static_cast<std::size_t>(count(ys)), 0.0)};
+    const Buffer x = r.random_buffer(DType::f32, xs);
+    const Buffer w = r.random_buffer(DType::f32, ws);
+    Buffer y{DType::f32, ys, std::vector<double>(static_cast<std::size_t>(count(ys)), 0.0)};
     for (std::int64_t f = 0; f < count(xs); ++f) {
       const auto i = unravel(xs, f);
       const std::int64_t g = i[1] / cg;
@@ -285,9 +282,9 @@ TEST(DataMovement, PoolRandom) {
       if (ceil && (n - 1) * strides[i] >= xs[2 + i] + pads[i]) --n;
       ys[2 + i] = n;
     }
-    const CaseTensor x = r.tensor(DType::f32, xs);
-    CaseTensor y{DType::f32, ys, {}};
-    CaseTensor ind{DType::i64, ys, {}};
+    const Buffer x = r.random_buffer(DType::f32, xs);
+    Buffer y{DType::f32, ys, {}};
+    Buffer ind{DType::i64, ys, {}};
     for (std::int64_t f = 0; f < count(ys); ++f) {
       const auto o = unravel(ys, f);
       double best = -1e300;
@@ -332,10 +329,10 @@ TEST(DataMovement, PadModes) {
   Random r;
   const Shape xs{2, 3, 4};
   const std::vector<std::int64_t> pads{0, 2, 1, 1, 2, 3};
-  const CaseTensor x = r.tensor(DType::i32, xs);
+  const Buffer x = r.random_buffer(DType::i32, xs);
   const Shape ys{3, 7, 8};
   for (const std::string mode : {"constant", "edge", "reflect"}) {
-    CaseTensor y{DType::i32, ys, {}};
+    Buffer y{DType::i32, ys, {}};
     for (std::int64_t f = 0; f < count(ys); ++f) {
       auto o = unravel(ys, f);
       bool inside = true;
@@ -363,9 +360,9 @@ TEST(DataMovement, PadModes) {
 
 TEST(DataMovement, GatherNegativeIndicesAndScatterNd) {
   Random r;
-  const CaseTensor data = r.tensor(DType::f32, {4, 3});
-  CaseTensor y{DType::f32, {4, 2, 2}, {}};
-  const CaseTensor ids1 = tensor(DType::i64, {2, 2}, {0, -1, 2, -3});
+  const Buffer data = r.random_buffer(DType::f32, {4, 3});
+  Buffer y{DType::f32, {4, 2, 2}, {}};
+  const Buffer ids1 = buffer(DType::i64, {2, 2}, {0, -1, 2, -3});
   for (std::int64_t i = 0; i < 4; ++i)
     for (const double j : ids1.values) {
       const auto jj = static_cast<std::int64_t>(j < 0 ? j + 3 : j);
@@ -374,11 +371,11 @@ TEST(DataMovement, GatherNegativeIndicesAndScatterNd) {
   check_case({"Gather", {{"axis", std::int64_t{1}}}, {data, ids1}, {y}, "gather_axis1"});
 
   // ScatterND: duplicates with add; last wins with none.
-  const CaseTensor base = r.tensor(DType::f32, {4, 3});
-  const CaseTensor where = tensor(DType::i64, {3, 1}, {1, -1, 1});
-  const CaseTensor upd = r.tensor(DType::f32, {3, 3});
+  const Buffer base = r.random_buffer(DType::f32, {4, 3});
+  const Buffer where = buffer(DType::i64, {3, 1}, {1, -1, 1});
+  const Buffer upd = r.random_buffer(DType::f32, {3, 3});
   for (const std::string reduction : {"none", "add", "mul"}) {
-    CaseTensor want = base;
+    Buffer want = base;
     for (std::size_t b = 0; b < 3; ++b) {
       const auto row =
           static_cast<std::int64_t>(where.values[b] < 0 ? where.values[b] + 4 : where.values[b]);
@@ -399,11 +396,11 @@ TEST(DataMovement, GatherNegativeIndicesAndScatterNd) {
 TEST(DataMovement, TopKWithTies) {
   Random r;
   const Shape xs{3, 6};
-  CaseTensor x{DType::f32, xs, {}};
+  Buffer x{DType::f32, xs, {}};
   for (int i = 0; i < 18; ++i) x.values.push_back(static_cast<double>(r.uniform(0, 3)));
   for (const bool largest : {true, false}) {
-    CaseTensor v{DType::f32, {3, 4}, {}};
-    CaseTensor ind{DType::i64, {3, 4}, {}};
+    Buffer v{DType::f32, {3, 4}, {}};
+    Buffer ind{DType::i64, {3, 4}, {}};
     for (std::int64_t row = 0; row < 3; ++row) {
       std::vector<std::int64_t> order(6);
       std::iota(order.begin(), order.end(), 0);
@@ -432,9 +429,9 @@ TEST(DataMovement, TopKWithTies) {
 TEST(DataMovementGolden, Transpose) {
   const OpCase c{"Transpose",
                  {{"perm", std::vector<std::int64_t>{1, 0}}},
-                 {tensor(DType::f32, {2, 3}, {})},
-                 {tensor(DType::f32, {3, 2}, {})}};
-  EXPECT_EQ(ir::print_text(expanded(c)), R"(program single_Transpose {
+                 {buffer(DType::f32, {2, 3}, {})},
+                 {buffer(DType::f32, {3, 2}, {})}};
+  EXPECT_EQ(expanded_text(node_of(c)), R"(program single_Transpose {
   array x0: f32[2, 3]
   array y0: f32[3, 2]
   state 0 "main" start {
@@ -459,9 +456,9 @@ TEST(DataMovementGolden, Transpose) {
 TEST(DataMovementGolden, PadConstant) {
   const OpCase c{"Pad",
                  {{"pads", std::vector<std::int64_t>{1, 2}}, {"constant_value", 1.5}},
-                 {tensor(DType::f32, {3}, {})},
-                 {tensor(DType::f32, {6}, {})}};
-  EXPECT_EQ(ir::print_text(expanded(c)), R"(program single_Pad {
+                 {buffer(DType::f32, {3}, {})},
+                 {buffer(DType::f32, {6}, {})}};
+  EXPECT_EQ(expanded_text(node_of(c)), R"(program single_Pad {
   array x0: f32[3]
   array y0: f32[6]
   state 0 "main" start {
@@ -604,7 +601,7 @@ TEST(IndexHelpers, TaskletTextAndLiterals) {
 
 void expect_user_error(const OpCase& c, const std::string& needle) {
   try {
-    ir::Program p = single_node_program(c);
+    ir::Program p = node_program(node_of(c));
     expand_all(p);
     ADD_FAILURE() << c.op << ": no error";
   } catch (const UserError& e) {
@@ -614,9 +611,9 @@ void expect_user_error(const OpCase& c, const std::string& needle) {
 }
 
 TEST(DataMovementErrors, BadAttributesNameTheNode) {
-  const CaseTensor x = tensor(DType::f32, {2, 3}, {});
+  const Buffer x = buffer(DType::f32, {2, 3}, {});
   expect_user_error(
-      {"Concat", {{"axis", std::int64_t{2}}}, {x, x}, {tensor(DType::f32, {4, 3}, {})}},
+      {"Concat", {{"axis", std::int64_t{2}}}, {x, x}, {buffer(DType::f32, {4, 3}, {})}},
       "axis 2 is out of range");
   expect_user_error({"Transpose", {{"perm", std::vector<std::int64_t>{0, 0}}}, {x}, {x}},
                     "not a permutation");
