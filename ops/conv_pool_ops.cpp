@@ -149,7 +149,7 @@ void expand_conv(ExpansionContext& x) {
   const Window w = forward_window(x, kernel);
   const std::int64_t group = x.attr_int("group", 1);
   if (group <= 0) x.fail("group must be positive");
-  if (index::write_if_empty(x)) return;
+  if (index::outputs_empty(x)) return;
 
   // Bias (or zero) first; the window sums accumulate onto it.
   const MapParams p = x.params(out.shape);
@@ -247,7 +247,7 @@ void expand_conv_transpose(ExpansionContext& x) {
     const auto pads = ints_or(x, "pads", 2 * spatial, 0);
     w.pad_begin.assign(pads.begin(), pads.begin() + static_cast<std::ptrdiff_t>(spatial));
   }
-  if (index::write_if_empty(x)) return;
+  if (index::outputs_empty(x)) return;
 
   const MapParams p = x.params(out.shape);
   const Point o = index::param_exprs(p);
@@ -293,7 +293,7 @@ void expand_conv_transpose(ExpansionContext& x) {
 void max_pool(ExpansionContext& x, const Window& w, const std::string& label) {
   const ir::Container in = x.input(0);
   const ir::Container out = x.output(0);
-  if (index::write_if_empty(x)) return;
+  if (index::outputs_empty(x)) return;
   const MapParams p = x.params(out.shape);
   const Point o = index::param_exprs(p);
   const Point o_spatial(o.begin() + 2, o.end());
@@ -335,7 +335,7 @@ void max_pool(ExpansionContext& x, const Window& w, const std::string& label) {
 void average_pool(ExpansionContext& x, const Window& w, bool count_pad, const std::string& label) {
   const ir::Container in = x.input(0);
   const ir::Container out = x.output(0);
-  if (index::write_if_empty(x)) return;
+  if (index::outputs_empty(x)) return;
   const MapParams p = x.params(out.shape);
   const Point o = index::param_exprs(p);
   const Point o_spatial(o.begin() + 2, o.end());

@@ -173,41 +173,16 @@ bool is_empty(const std::vector<ir::Expr>& shape) {
 
 ir::Expr num_elements(const std::vector<ir::Expr>& shape) { return ir::product(shape); }
 
-namespace {
-
-// The dtype of a node input or output; f32 for others (this expansion's transients, which are
-// numeric).
-ir::DType dtype_of(const ExpansionContext& x, const std::string& name) {
-  for (int k = 0; k < x.num_outputs(); ++k)
-    if (x.has_output(k) && x.output_name(k) == name) return x.output(k).dtype;
-  for (int k = 0; k < x.num_inputs(); ++k)
-    if (x.has_input(k) && x.input_name(k) == name) return x.input(k).dtype;
-  return ir::DType::f32;
-}
-
-}  // namespace
-
-bool write_if_empty(ExpansionContext& x) {
+bool outputs_empty(const ExpansionContext& x) {
   for (int k = 0; k < x.num_outputs(); ++k)
     if (x.has_output(k) && !is_empty(x.output(k).shape)) return false;
-  for (int k = 0; k < x.num_outputs(); ++k) {
-    if (!x.has_output(k)) continue;
-    const MapParams p = x.params(x.output(k).shape);
-    pointwise(x, "empty", x.output(k).shape, {}, "", {{"y", x.output_name(k), p.index}});
-  }
   return true;
 }
 
 void pointwise(ExpansionContext& x, const std::string& label, const std::vector<ir::Expr>& shape,
                const std::vector<ir::TaskletPort>& inputs, const std::string& code,
                const std::vector<ir::TaskletPort>& outputs) {
-  if (is_empty(shape)) {
-    std::string zeros;
-    for (const auto& port : outputs)
-      zeros += cat({port.connector, " = ", literal(dtype_of(x, port.container), 0), ";\n"});
-    x.mapped_tasklet(label, x.params(shape).ranges, {}, zeros, outputs);
-    return;
-  }
+  if (is_empty(shape)) return;
   if (shape.empty()) {
     x.tasklet(label, inputs, code, outputs);
     return;

@@ -52,13 +52,12 @@ bool is_empty(const std::vector<ir::Expr>& shape);
 /// The product of the dimensions (1 for rank 0).
 ir::Expr num_elements(const std::vector<ir::Expr>& shape);
 
-/// When every output of the node holds no element, writes each with an empty map (the context
-/// wants every output written) and returns true: the op has nothing else to do.
-bool write_if_empty(ExpansionContext& x);
+/// True when no output of the node holds an element: the op has nothing to build (the
+/// context needs no write of an output without elements).
+bool outputs_empty(const ExpansionContext& x);
 
 /// A map over `shape` with one tasklet (a plain tasklet for rank 0); the port subsets may use
-/// the parameters `_d0`... of `params(shape)`. For an empty shape the map reads nothing and
-/// writes zeros (it never runs).
+/// the parameters `_d0`... of `params(shape)`. Nothing is built for an empty shape.
 void pointwise(ExpansionContext& x, const std::string& label, const std::vector<ir::Expr>& shape,
                const std::vector<ir::TaskletPort>& inputs, const std::string& code,
                const std::vector<ir::TaskletPort>& outputs);

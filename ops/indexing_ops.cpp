@@ -181,7 +181,7 @@ void expand_scatter_elements(ExpansionContext& x) {
   if (ids.rank() != data.rank() || updates.rank() != data.rank())
     x.fail("data, indices and updates must have the same rank");
   const Reduction red = scatter_reduction(x, out.dtype);
-  if (index::write_if_empty(x)) return;
+  if (index::outputs_empty(x)) return;
   if (red.wcr != ir::WriteConflict::None || index::is_empty(ids.shape))
     index::copy_map(x, "scatter_copy", data.name, out.name, out.shape,
                     [](const Point& q) { return q; });
@@ -243,7 +243,7 @@ void expand_scatter_nd(ExpansionContext& x) {
   if (updates.rank() != nb + data.rank() - static_cast<std::size_t>(k))
     x.fail("updates have the wrong rank");
   const Reduction red = scatter_reduction(x, out.dtype);
-  if (index::write_if_empty(x)) return;
+  if (index::outputs_empty(x)) return;
   if (red.wcr != ir::WriteConflict::None || index::is_empty(ids.shape))
     index::copy_map(x, "scatter_nd_copy", data.name, out.name, out.shape,
                     [](const Point& q) { return q; });
@@ -341,7 +341,7 @@ void expand_top_k(ExpansionContext& x) {
   const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", -1), r));
   const bool largest = x.attr_int("largest", 1) != 0;
   if (x.has_attr("k") && x.attr_int("k") < 0) x.fail("k must not be negative");
-  if (index::write_if_empty(x)) return;
+  if (index::outputs_empty(x)) return;
   const ir::Expr n = in.shape[axis];
 
   const std::string rank = x.transient("rank", ir::DType::i64, in.shape);

@@ -31,7 +31,7 @@ void expand_shape(ExpansionContext& x) {
   const std::int64_t end = clamp(x.attr_int("end", rank));
   const ir::Container out = x.output(0);
   if (out.rank() != 1) x.fail("the output must have rank 1");
-  if (index::write_if_empty(x)) return;
+  if (index::outputs_empty(x)) return;
   // One map: a chain of selects over the position picks the dimension.
   const MapParams p = x.params(out.shape);
   std::string value = "cast<" + dtype_str(out.dtype) + ">(" +
@@ -232,7 +232,7 @@ void resize(ExpansionContext& x, const ResizeMode& m, const std::vector<double>&
   if (crop && roi.size() != 2 * rank) x.fail("tf_crop_and_resize needs 'roi' with 2*rank entries");
   if (m.mode != "nearest" && m.mode != "linear" && m.mode != "cubic")
     x.fail("unknown mode '" + m.mode + "'");
-  if (index::write_if_empty(x)) return;
+  if (index::outputs_empty(x)) return;
 
   const MapParams p = x.params(out.shape);
   const Point o = index::param_exprs(p);
