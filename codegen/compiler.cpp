@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -37,8 +38,14 @@ std::string hex(std::uint64_t v) {
   return buffer;
 }
 
+/// A name next to `path` that no other process or thread uses at the same time.
+std::string temporary_name(const std::filesystem::path& path) {
+  static std::atomic<unsigned> counter{0};
+  return path.string() + ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+}
+
 void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
-  const auto temporary = path.string() + ".tmp" + std::to_string(::getpid());
+  const auto temporary = temporary_name(path);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << text;
@@ -93,6 +100,10 @@ ExternalCompiler::ExternalCompiler(CompilerOptions options) : options_(std::move
     options_.compiler = cxx && *cxx ? cxx : "g++";
   }
   if (options_.cache_dir.empty()) options_.cache_dir = default_cache_dir().string();
+  if (const char* extra = std::getenv("SLUICE_CXXFLAGS"); extra && *extra) {
+    std::istringstream words(extra);
+    for (std::string w; words >> w;) options_.extra_flags.push_back(w);
+  }
 }
 
 std::filesystem::path ExternalCompiler::compile(const GeneratedSource& source) {
@@ -106,6 +117,7 @@ std::filesystem::path ExternalCompiler::compile(const GeneratedSource& source) {
                                 "-fno-math-errno",
                                 "-w"};
   if (options_.native) argv.emplace_back("-march=native");
+  for (const std::string& f : options_.extra_flags) argv.push_back(f);
   std::string flags;
   for (const std::string& a : argv) flags += a + ' ';
   if (source.uses_blas) flags += "-lopenblas";
@@ -119,8 +131,8 @@ std::filesystem::path ExternalCompiler::compile(const GeneratedSource& source) {
 
   const std::filesystem::path cpp = dir / ("sluice_" + key + ".cpp");
   write_file_atomically(cpp, source.code);
-  const std::string temporary = object.string() + ".tmp" + std::to_string(::getpid());
-  const std::filesystem::path log = dir / ("sluice_" + key + ".log");
+  const std::string temporary = temporary_name(object);
+  const std::filesystem::path log = temporary_name(dir / ("sluice_" + key + ".log"));
   argv.push_back(cpp.string());
   argv.emplace_back("-o");
   argv.push_back(temporary);
@@ -131,6 +143,7 @@ std::filesystem::path ExternalCompiler::compile(const GeneratedSource& source) {
     std::string messages = read_file(log);
     if (messages.size() > 4000) messages = messages.substr(0, 4000) + "\n[...]";
     std::filesystem::remove(temporary, ec);
+    std::filesystem::remove(log, ec);
     throw UserError(cpp.string(), status == -1 ? "cannot run the compiler '" + options_.compiler +
                                                      "' (set SLUICE_CXX to a C++ compiler)"
                                                : "the generated code did not compile (" +

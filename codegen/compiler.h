@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "codegen/cpu/cpu_generator.h"
 
@@ -20,6 +21,9 @@ struct CompilerOptions {
   bool native = true;       ///< -march=native
   std::string compiler;     ///< empty: $SLUICE_CXX, else g++
   std::string cache_dir;    ///< empty: see above
+  /// Appended to the command line (and to the cache key); `$SLUICE_CXXFLAGS` (split at spaces)
+  /// is appended to these.
+  std::vector<std::string> extra_flags;
 };
 
 class Compiler {

@@ -1,5 +1,7 @@
 #include "codegen/cpu/blas_calls.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 
 #include "codegen/cpu/cpp_expr.h"
@@ -36,7 +38,6 @@ std::int64_t attribute_int(const ir::LibraryNode& lib, const std::string& name,
 }
 
 std::string literal(double v) {
-  std::string s = std::to_string(v);
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.17g", v);
   return buffer;
@@ -54,10 +55,24 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
     const ir::Container& c = program.containers[id];
     return Operand{&c, "(c_" + program.containers[root].name + " + " + cpp_expr(c.offset) + ")"};
   };
+  // Connectors are positional (`in<k>`, `out<k>`, docs/cpu-path.md); a node built by hand with
+  // other names (`A`, `B`, `Y`) is read by the position of the name in its connector list.
+  const auto positional = [](const std::string& conn, const std::vector<std::string>& list,
+                             const std::string& prefix) {
+    if (conn.size() > prefix.size() && conn.compare(0, prefix.size(), prefix) == 0 &&
+        conn.find_first_not_of("0123456789", prefix.size()) == std::string::npos)
+      return conn;
+    const auto it = std::find(list.begin(), list.end(), conn);
+    return prefix + std::to_string(it - list.begin());
+  };
   for (const ir::EdgeId e : graph.in_edges(node))
-    if (!graph.edge(e).memlet.empty()) ports[graph.edge(e).dst_conn] = operand(graph.edge(e).memlet.data);
+    if (!graph.edge(e).memlet.empty())
+      ports[positional(graph.edge(e).dst_conn, lib.inputs, "in")] =
+          operand(graph.edge(e).memlet.data);
   for (const ir::EdgeId e : graph.out_edges(node))
-    if (!graph.edge(e).memlet.empty()) ports[graph.edge(e).src_conn] = operand(graph.edge(e).memlet.data);
+    if (!graph.edge(e).memlet.empty())
+      ports[positional(graph.edge(e).src_conn, lib.outputs, "out")] =
+          operand(graph.edge(e).memlet.data);
   if (!ports.contains("in0") || !ports.contains("in1") || !ports.contains("out0"))
     throw UserError(where, "needs inputs in0, in1 and output out0");
   const Operand& a = ports["in0"];

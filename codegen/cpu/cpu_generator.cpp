@@ -1,8 +1,11 @@
 #include "codegen/cpu/cpu_generator.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "codegen/cpu/blas_calls.h"
 #include "codegen/cpu/cpp_expr.h"
@@ -21,6 +24,73 @@ using ir::NodeId;
 
 /// Parallel loops whose iteration count is below this run sequentially (fork/join costs more).
 constexpr int kParallelThreshold = 2048;
+/// Largest transient (in elements) kept as a local array instead of a heap buffer.
+constexpr std::int64_t kMaxLocalElements = 1024;
+
+/// FNV-1a, 64 bits, as hex: stable across runs and builds (std::hash is not promised to be).
+std::string content_hash(std::string_view data) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const char c : data) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(h));
+  return buffer;
+}
+
+/// Elements a layout spans (offset + sum((size - 1) * stride) + 1, at least 1) when every part
+/// of it is a constant.
+std::optional<std::int64_t> constant_span(const Container& c) {
+  const auto offset = c.offset.constant_value();
+  if (!offset) return std::nullopt;
+  std::int64_t span = *offset + 1;
+  for (std::size_t d = 0; d < c.shape.size(); ++d) {
+    const auto size = c.shape[d].constant_value();
+    const auto stride = c.strides[d].constant_value();
+    if (!size || !stride) return std::nullopt;
+    if (*size <= 0) return 1;
+    span += (*size - 1) * *stride;
+  }
+  return std::max<std::int64_t>(span, 1);
+}
+
+/// True if updates through `m` at distinct values of `params` touch distinct elements: each
+/// parameter is the index of a dimension of its own, plus a term free of map parameters.
+bool distinct_per(const ir::Memlet& m, const std::vector<std::string>& params,
+                  const std::set<std::string>& map_params) {
+  std::set<std::size_t> taken;
+  for (const std::string& p : params) {
+    bool found = false;
+    for (std::size_t d = 0; d < m.subset.size() && !found; ++d) {
+      const ir::Range& r = m.subset[d];
+      if (taken.contains(d) || !r.is_index()) continue;
+      const std::vector<std::string> uses = r.begin.free_symbols();
+      if (std::find(uses.begin(), uses.end(), p) == uses.end()) continue;
+      const std::vector<std::string> rest = (r.begin - ir::Expr::symbol(p)).free_symbols();
+      if (std::any_of(rest.begin(), rest.end(),
+                      [&](const std::string& s) { return map_params.contains(s); }))
+        continue;
+      taken.insert(d);
+      found = true;
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+/// Write-conflict memlets anywhere in a map body, and every map parameter declared there.
+void collect_body(const Graph& g, std::vector<const ir::Memlet*>& wcr,
+                  std::set<std::string>& params, bool& nested) {
+  for (const ir::EdgeId e : g.edge_ids())
+    if (g.edge(e).memlet.wcr != ir::WriteConflict::None) wcr.push_back(&g.edge(e).memlet);
+  for (const NodeId n : g.node_ids())
+    if (const auto* inner = std::get_if<ir::MapNode>(&g.node(n))) {
+      nested = true;
+      for (const ir::MapParam& p : inner->params) params.insert(p.name);
+      collect_body(*inner->body, wcr, params, nested);
+    }
+}
 
 class CpuGenerator {
 public:
@@ -29,13 +99,19 @@ public:
 
   GeneratedSource generate() {
     for (const auto& [name, dtype] : program_.symbols) out_.symbols.push_back(name);
+    arguments_ = program_.arguments();
+    for (const ContainerId id : arguments_) out_.arguments.push_back(program_.containers[id].name);
     for (const ContainerId id : program_.containers.ids()) {
       const Container& c = program_.containers[id];
-      if (c.view) continue;
-      (c.transient ? transients_ : arguments_).push_back(id);
+      if (!c.transient || c.view) continue;
+      if (is_local(c)) locals_.insert(id);
+      else transients_.push_back(id);
     }
-    for (const ContainerId id : arguments_) out_.arguments.push_back(program_.containers[id].name);
+    std::set<ContainerId> run_locals;
+    for (const ir::StateId s : program_.states.ids())
+      for (const ContainerId id : locals_in(program_.states[s].graph)) run_locals.insert(id);
 
+    declared_ = run_locals;
     std::string run_body = emit_states();
     std::ostringstream code;
     code << kCpuPrelude << '\n';
@@ -59,15 +135,19 @@ public:
     code << "int sluice_run(void* state, void* const* args) {\n"
          << "  auto* st = static_cast<SluiceState*>(state);\n  (void)st;\n  (void)args;\n";
     declare_symbols(code, "st->symbols");
-    for (std::size_t i = 0; i < arguments_.size(); ++i)
+    for (std::size_t i = 0; i < arguments_.size(); ++i) {
+      if (program_.containers[arguments_[i]].view) continue;  // addresses its source's memory
       code << "  " << pointer_decl(arguments_[i]) << " = static_cast<"
            << storage_type(program_.containers[arguments_[i]].dtype) << "*>(args[" << i << "]);\n";
+    }
     for (std::size_t i = 0; i < transients_.size(); ++i)
       code << "  " << pointer_decl(transients_[i]) << " = static_cast<"
            << storage_type(program_.containers[transients_[i]].dtype) << "*>(st->buffers[" << i
            << "]);\n";
+    for (const ContainerId id : run_locals) code << "  " << local_decl(id);
     code << run_body << "  return 0;\n}\n\n}  // extern \"C\"\n";
     out_.code = code.str();
+    out_.hash = content_hash(out_.code);
     return std::move(out_);
   }
 
@@ -96,6 +176,35 @@ private:
   }
   [[nodiscard]] std::string pointer_decl(ContainerId id) const {
     return storage_type(program_.containers[id].dtype) + "* __restrict__ " + pointer(id);
+  }
+
+  /// Small constant-size scalars and Register/HostStack transients live in locals.
+  [[nodiscard]] static bool is_local(const Container& c) {
+    if (c.kind != ir::ContainerKind::Scalar && c.storage != ir::Storage::Register &&
+        c.storage != ir::Storage::HostStack)
+      return false;
+    const auto span = constant_span(c);
+    return span && *span <= kMaxLocalElements;
+  }
+
+  /// The local containers a graph touches at its own level (not inside nested maps).
+  [[nodiscard]] std::set<ContainerId> locals_in(const Graph& g) const {
+    std::set<ContainerId> found;
+    const auto note = [&](ContainerId id) {
+      if (!program_.containers.contains(id)) return;
+      if (const ContainerId r = root(id); locals_.contains(r)) found.insert(r);
+    };
+    for (const NodeId n : g.node_ids())
+      if (const auto* a = std::get_if<ir::AccessNode>(&g.node(n))) note(a->data);
+    for (const ir::EdgeId e : g.edge_ids())
+      if (!g.edge(e).memlet.empty()) note(g.edge(e).memlet.data);
+    return found;
+  }
+
+  [[nodiscard]] std::string local_decl(ContainerId id) const {
+    const Container& c = program_.containers[id];
+    return storage_type(c.dtype) + " c_" + c.name + "[" + std::to_string(*constant_span(c)) +
+           "] = {};\n";
   }
 
   void declare_symbols(std::ostringstream& code, const char* from) const {
@@ -245,10 +354,11 @@ private:
         emit_tasklet(out, g, n, *tasklet);
         end_kernel(out, k);
       } else if (const auto* lib = std::get_if<ir::LibraryNode>(&node)) {
-        if (lib->implementation != "blas")
-          throw UserError("state '" + state_label + "' / library node '" + lib->label + "'",
-                          lib->op + " must be expanded first (implementation '" +
-                              lib->implementation + "' is not a library call)");
+        if (lib->implementation != "blas" || (lib->op != "MatMul" && lib->op != "Gemm"))
+          throw UserError("state '" + state_label + "'",
+                          "library node '" + lib->label + "' (" + lib->op +
+                              ") must be expanded first (implementation '" + lib->implementation +
+                              "' is not one the CPU generator calls)");
         const int k = begin_kernel(out, lib->label);
         out += emit_blas_call(program_, g, n);
         out_.uses_blas = true;
@@ -262,15 +372,18 @@ private:
     return out;
   }
 
-  void emit_copy(std::string& out, const Graph& g, ir::EdgeId e) {
+  /// A copy between two Access nodes: a kernel of its own at the top level, plain loops in a
+  /// map body.
+  void emit_copy(std::string& out, const Graph& g, ir::EdgeId e, bool kernel = true) {
     const ir::Edge& edge = g.edge(e);
     const ContainerId src = g.get<ir::AccessNode>(edge.src).data;
     const ContainerId dst = g.get<ir::AccessNode>(edge.dst).data;
     const ir::Memlet& m = edge.memlet;
     const ir::Subset& src_subset = m.data == src ? m.subset : m.other_subset.value_or(m.subset);
     const ir::Subset& dst_subset = m.data == src ? m.other_subset.value_or(m.subset) : m.subset;
-    const int k = begin_kernel(out, "copy " + program_.containers[src].name + " -> " +
-                                        program_.containers[dst].name);
+    const int k = kernel ? begin_kernel(out, "copy " + program_.containers[src].name + " -> " +
+                                                 program_.containers[dst].name)
+                         : -1;
     // One linear counter, unflattened into each side's ranges.
     const auto index_of = [&](const ir::Subset& subset) {
       std::vector<std::string> index(subset.size());
@@ -288,59 +401,78 @@ private:
     out += "  for (int64_t sl_l = 0; sl_l < " + cpp_expr(ir::subset_size(src_subset)) +
            "; ++sl_l) {\n    " + element(dst, index_of(dst_subset)) + " = " +
            store_value(td, load(ts, element(src, index_of(src_subset)))) + ";\n  }\n";
-    end_kernel(out, k);
+    if (kernel) end_kernel(out, k);
   }
 
-  /// Write-conflict memlets anywhere in a map body (their subsets decide what may run in
-  /// parallel).
-  static void collect_wcr(const Graph& g, std::vector<const ir::Memlet*>& found) {
-    for (const ir::EdgeId e : g.edge_ids())
-      if (g.edge(e).memlet.wcr != ir::WriteConflict::None) found.push_back(&g.edge(e).memlet);
-    for (const NodeId n : g.node_ids())
-      if (const auto* inner = std::get_if<ir::MapNode>(&g.node(n))) collect_wcr(*inner->body, found);
-  }
+  /// How many leading parameters of a top-level map run in parallel, and whether its innermost
+  /// loop is vectorized (see cpu_generator.h).
+  struct LoopPlan {
+    std::size_t parallel = 0;
+    bool simd = false;
+  };
 
-  /// How many leading parameters of a top-level map can run in parallel.
-  [[nodiscard]] std::size_t parallel_depth(const ir::MapNode& map) const {
-    if (!options_.openmp || map.schedule == ir::Schedule::Sequential) return 0;
+  [[nodiscard]] LoopPlan plan(const ir::MapNode& map, bool top_level) const {
+    LoopPlan result;
+    if (!options_.openmp) return result;
+    const bool parallel = top_level && map.schedule == ir::Schedule::CpuParallel;
+    const bool vector = map.schedule == ir::Schedule::Vectorized;
+    if (!parallel && !vector) return result;
     std::vector<const ir::Memlet*> wcr;
-    collect_wcr(*map.body, wcr);
-    std::size_t depth = 0;
+    std::set<std::string> map_params;
+    bool nested = false;
+    for (const ir::MapParam& p : map.params) map_params.insert(p.name);
+    collect_body(*map.body, wcr, map_params, nested);
+    const auto conflict_free = [&](const std::vector<std::string>& params) {
+      return std::all_of(wcr.begin(), wcr.end(), [&](const ir::Memlet* m) {
+        return distinct_per(*m, params, map_params);
+      });
+    };
+    if (vector) {
+      result.simd = !nested && !map.params.empty() && conflict_free({map.params.back().name});
+      return result;
+    }
+    std::vector<std::string> leading;
     std::set<std::string> outer;
     for (const ir::MapParam& p : map.params) {
-      bool ok = true;
       // A collapsed loop's bounds may not depend on the loops collapsed with it.
+      bool ok = true;
       for (const ir::Expr& bound : {p.range.begin, p.range.end, p.range.step})
         for (const std::string& s : bound.free_symbols()) ok = ok && !outer.contains(s);
-      for (const ir::Memlet* m : wcr) {
-        bool uses = false;
-        for (const ir::Range& r : m->subset)
-          for (const std::string& s : r.begin.free_symbols()) uses = uses || s == p.name;
-        ok = ok && uses;
-      }
-      if (!ok) break;
+      leading.push_back(p.name);
+      if (!ok || !conflict_free(leading)) break;
       outer.insert(p.name);
-      ++depth;
+      ++result.parallel;
     }
-    return depth;
+    return result;
   }
 
   void emit_map(std::string& out, const ir::MapNode& map, bool top_level) {
-    const std::size_t parallel = top_level ? parallel_depth(map) : 0;
-    if (parallel > 0) {
+    const LoopPlan loops = plan(map, top_level);
+    if (loops.parallel > 0) {
       ir::Expr iterations = 1;
-      for (std::size_t i = 0; i < parallel; ++i) iterations = iterations * map.params[i].range.size();
+      for (std::size_t i = 0; i < loops.parallel; ++i)
+        iterations = iterations * map.params[i].range.size();
       out += "  #pragma omp parallel for schedule(static)" +
-             (parallel > 1 ? " collapse(" + std::to_string(parallel) + ")" : std::string()) +
+             (loops.parallel > 1 ? " collapse(" + std::to_string(loops.parallel) + ")"
+                                 : std::string()) +
              " if(" + cpp_expr(iterations) + " >= " + std::to_string(kParallelThreshold) + ")\n";
     }
-    for (const ir::MapParam& p : map.params) {
+    for (std::size_t i = 0; i < map.params.size(); ++i) {
+      const ir::MapParam& p = map.params[i];
       const std::string v = cpp_symbol(p.name);
+      if (loops.simd && i + 1 == map.params.size()) out += "  #pragma omp simd\n";
       out += "  for (int64_t " + v + " = " + cpp_expr(p.range.begin) + "; " + v + " < " +
              cpp_expr(p.range.end) + "; " + v + " += " + cpp_expr(p.range.step) + ")\n";
     }
     out += "  {\n";
     const Graph& body = *map.body;
+    // Locals first touched here are private to one iteration.
+    std::vector<ContainerId> scoped;
+    for (const ContainerId id : locals_in(body))
+      if (declared_.insert(id).second) {
+        scoped.push_back(id);
+        out += "  " + local_decl(id);
+      }
     const auto order = body.topological_order();
     if (!order) throw UserError("map '" + map.label + "'", "the body has a cycle");
     for (const NodeId n : *order) {
@@ -353,13 +485,14 @@ private:
         for (const ir::EdgeId e : body.in_edges(n))
           if (std::holds_alternative<ir::AccessNode>(body.node(body.edge(e).src)) &&
               !body.edge(e).memlet.empty())
-            emit_copy(out, body, e);
+            emit_copy(out, body, e, /*kernel=*/false);
       } else {
         throw UserError("map '" + map.label + "' / " + std::string(ir::node_kind_name(node)) +
                             " '" + ir::node_label(node) + "'",
                         "only maps, tasklets and access nodes may be inside a map here");
       }
     }
+    for (const ContainerId id : scoped) declared_.erase(id);
     out += "  }\n";
   }
 
@@ -420,7 +553,9 @@ private:
   CpuOptions options_;
   GeneratedSource out_;
   std::vector<ContainerId> arguments_;
-  std::vector<ContainerId> transients_;
+  std::vector<ContainerId> transients_;  // heap buffers, allocated in sluice_init
+  std::set<ContainerId> locals_;         // see is_local
+  std::set<ContainerId> declared_;       // locals declared in the scope being emitted
 };
 
 }  // namespace

@@ -10,7 +10,16 @@
 /// leading parameters that every write-conflict memlet in the body depends on (so concurrent
 /// iterations never update one element), else sequentially. Tasklets become C++ blocks (see
 /// cpp_tasklet.h); memlets become index arithmetic over the containers' strides and offsets
-/// (Views address their source's memory). Transients are allocated once, in `sluice_init`.
+/// (Views address their source's memory). Transients are allocated once, in `sluice_init`,
+/// except small ones of constant size that are scalars or in Register/HostStack storage: those
+/// are locals of the outermost scope that touches them (a map body: one per iteration).
+///
+/// Schedules: CpuParallel parallelizes the outermost map of a kernel, and only over leading
+/// parameters that keep every write-conflict update in the body on distinct elements (each such
+/// parameter is the exact index, plus a symbol-only term, of its own dimension of every
+/// write-conflict subset); a conflict across those parameters makes the rest sequential (no
+/// atomics: results stay deterministic). Vectorized puts `#pragma omp simd` on the map's
+/// innermost loop under the same rule. Sequential and Default maps are plain loops.
 
 #include <string>
 #include <vector>
@@ -30,6 +39,7 @@ struct GeneratedSource {
   std::vector<std::string> symbols;    ///< `sluice_init`'s symbol values, in this order
   std::vector<std::string> arguments;  ///< `sluice_run`'s data pointers: non-transient arrays
   std::vector<std::string> kernels;    ///< kernel names, in timer order
+  std::string hash;                    ///< hex content hash of `code` (stable across runs)
   bool uses_blas = false;              ///< link OpenBLAS
 };
 
