@@ -11,6 +11,7 @@ void add_elementwise_ops(OpTable& table);
 void add_reduction_ops(OpTable& table);
 void add_normalization_ops(OpTable& table);
 void add_contraction_ops(OpTable& table);
+void add_loss_ops(OpTable& table);
 void add_shape_ops(OpTable& table);
 void add_conv_pool_ops(OpTable& table);
 void add_indexing_ops(OpTable& table);

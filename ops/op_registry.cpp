@@ -41,6 +41,7 @@ const OpTable& builtin_ops() {
     add_reduction_ops(t);
     add_normalization_ops(t);
     add_contraction_ops(t);
+    add_loss_ops(t);
     add_shape_ops(t);
     add_conv_pool_ops(t);
     add_indexing_ops(t);

@@ -164,6 +164,73 @@ def normalizations():
     print(f"// mvn: {fmt((xm - mean) / (std + 1e-9))}")
 
 
+def log_softmax(x, axis=1):
+    m = np.max(x, axis=axis, keepdims=True)
+    return x - m - np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+
+
+def nll(logp, target, weight=None, reduction="mean", ignore_index=None):
+    # As onnx's reference: gather -logp at the target class, weight, then reduce.
+    n, c = logp.shape[:2]
+    w = np.ones(c) if weight is None else weight
+    t = target.copy()
+    mask = np.ones(t.shape, dtype=bool) if ignore_index is None else t != ignore_index
+    t = np.where(mask, t, 0)
+    picked = np.take_along_axis(logp, np.expand_dims(t, 1), 1).squeeze(1)
+    l = np.where(mask, -picked * w[t], 0.0)
+    ws = np.where(mask, w[t], 0.0)
+    if reduction == "none":
+        return l
+    if reduction == "sum":
+        return np.sum(l)
+    return np.sum(l) / np.sum(ws)
+
+
+def losses():
+    x = R.reshape(2, 3, 4)  # N=2, C=3, d=4
+    target = np.array([[0, 1, 2, 1], [2, -1, 0, 0]])
+    weight = np.array([0.5, 1.0, 2.0])
+    print("// target:", fmt(target))
+    for red in ("none", "sum", "mean"):
+        print(f"// nll {red} ignore=-1: {fmt(nll(x, target, None, red, -1))}")
+        print(f"// nll {red} weighted ignore=-1: {fmt(nll(x, target, weight, red, -1))}")
+    lp = log_softmax(x)
+    t2 = np.array([[0, 1, 2, 1], [2, 2, 0, 0]])
+    for red in ("none", "sum", "mean"):
+        print(f"// sce {red}: {fmt(nll(lp, t2, None, red))}")
+        print(f"// sce {red} weighted: {fmt(nll(lp, t2, weight, red))}")
+    print(f"// sce log_prob: {fmt(lp)}")
+    x2 = np.array([[1.0, 2.0, 3.0], [1.0, -1.0, 0.5]])
+    print(f"// sce 2d mean ignore=1: {fmt(nll(log_softmax(x2), np.array([2, 1]), None, 'mean', 1))}")
+
+
+def contractions():
+    a = R.reshape(2, 3, 4)
+    b = np.round(np.random.default_rng(3).uniform(-1, 1, size=(4, 5)), 2)
+    print(f"// B45: {fmt(b)}")
+    print(f"// matmul [2,3,4]x[4,5]: {fmt(a @ b)}")
+    v = np.array([1.0, -2.0, 0.5, 3.0])
+    print(f"// matmul [2,3,4]x[4]: {fmt(a @ v)}")
+    print(f"// matmul [4]x[4,5]: {fmt(v @ b)}")
+    print(f"// matmul [4]x[4]: {fmt(v @ v)}")
+    b2 = np.round(np.random.default_rng(5).uniform(-1, 1, size=(1, 4, 2)), 2)
+    print(f"// B142: {fmt(b2)}")
+    print(f"// matmul [2,3,4]x[1,4,2]: {fmt(np.matmul(a, b2))}")
+    a2 = a[0]  # [3, 4]
+    c = np.array([0.5, -0.5, 1.0, 2.0, 0.0])
+    print(f"// gemm a[3,4] b[4,5] c[5] alpha=0.5 beta=2: {fmt(0.5 * a2 @ b + 2 * c)}")
+    print(f"// gemm transA a^T[4,3]=a2.T transB b^T: {fmt(a2 @ b)}")
+    print(f"// einsum ij,jk->ik: {fmt(np.einsum('ij,jk->ik', a2, b))}")
+    print(f"// einsum bij->bji: {fmt(np.einsum('bij->bji', a))}")
+    print(f"// einsum bij,jk->bik: {fmt(np.einsum('bij,jk->bik', a, b))}")
+    print(f"// einsum ij->: {fmt(np.einsum('ij->', a2))}")
+    sq = a2[:, :3]
+    print(f"// einsum ii->i on a2[:, :3]: {fmt(np.einsum('ii->i', sq))}")
+    print(f"// einsum i,i: {fmt(np.einsum('i,i', v, v))}")
+    print(f"// einsum ...ij,...jk->...ik: {fmt(np.einsum('...ij,...jk->...ik', a, b2))}")
+    print(f"// einsum ij,kj (implicit): {fmt(np.einsum('ij,kj', a2, a2))}")
+
+
 def main():
     globals()[sys.argv[1]]()
 

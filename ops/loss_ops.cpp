@@ -1,0 +1,132 @@
+// Losses: NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (= LogSoftmax over the class
+// axis, then the negative log-likelihood). The per-element loss reads the log-probability of the
+// target class through a tasklet subscript (the memlet spans the class axis); the reductions
+// `sum` and `mean` (weighted by the target classes' weights) follow.
+
+#include <string>
+#include <vector>
+
+#include "ops/expansion.h"
+#include "ops/op_groups.h"
+#include "ops/op_helpers.h"
+#include "ops/op_registry.h"
+
+namespace sluice::ops {
+namespace {
+
+std::vector<std::int64_t> all_axes(std::size_t rank) {
+  std::vector<std::int64_t> axes;
+  for (std::size_t d = 0; d < rank; ++d) axes.push_back(static_cast<std::int64_t>(d));
+  return axes;
+}
+
+// The sum of `input` over every axis into `output` (rank 0).
+void total(ExpansionContext& x, const std::string& label, const std::string& input,
+           const std::string& output) {
+  Reduction r;
+  r.input = input;
+  r.output = output;
+  r.axes = all_axes(x.container(input).rank());
+  r.keepdims = false;
+  r.init = literal(x.container(output).dtype, 0);
+  r.label = label;
+  reduce(x, r);
+}
+
+// -logp[n, target[n, d..], d..] * weight[target] with the reduction of the node's attributes;
+// `logp` has the shape [N, C, d..] of the node's input 0 and `weight` is input 2 if present.
+void negative_log_likelihood(ExpansionContext& x, const std::string& logp) {
+  const ir::Container in = x.container(logp);
+  const ir::Container target = x.input(1);
+  const ir::Container out = x.output(0);
+  const ir::DType t = in.dtype;
+  if (!ir::is_float(t)) x.fail("input 0 must be a floating-point tensor");
+  if (in.rank() < 2) x.fail("input 0 must have rank 2 or more");
+  if (target.rank() + 1 != in.rank()) x.fail("the target must have one dimension less than input 0");
+  if (ir::is_float(target.dtype)) x.fail("the target must hold integers");
+  const std::string reduction = x.attr_string("reduction", "mean");
+  if (reduction != "none" && reduction != "sum" && reduction != "mean")
+    x.fail("attribute 'reduction' is '" + reduction + "'; expected none, sum or mean");
+  if (reduction == "none" ? out.shape != target.shape : out.rank() != 0)
+    x.fail("output 0 has the wrong shape for reduction '" + reduction + "'");
+  const bool weighted = x.has_input(2);
+  const bool ignoring = x.has_attr("ignore_index");
+  const std::int64_t ignore = ignoring ? x.attr_int("ignore_index") : 0;
+
+  // Per element of the target: the point p = (n, d..) reads logp[n, 0:C, d..].
+  const Point p = param_point(x.params(target.shape));
+  ir::Subset row;
+  row.push_back(ir::Range::index(p[0]));
+  row.push_back(ir::Range{0, in.shape[1], 1});
+  for (std::size_t d = 1; d < p.size(); ++d) row.push_back(ir::Range::index(p[d]));
+  std::string at = "0, k";
+  for (std::size_t d = 1; d < p.size(); ++d) at += ", 0";
+  std::vector<Port> ins{{"g", target.name, point_subset(p), {}}, {"x", in.name, row, {}}};
+  if (weighted) ins.push_back({"w", x.input_name(2), {ir::Range{0, in.shape[1], 1}}, {}});
+  const std::string weight = weighted ? "w[k]" : literal(t, 1);
+  std::string code = "let c: i64 = cast<i64>(g); let ok: bool = " +
+                     (ignoring ? "c != " + literal(ir::DType::i64, static_cast<double>(ignore))
+                               : std::string("true")) +
+                     "; let k: i64 = select(ok, c, 0); l = select(ok, -x[" + at + "] * " + weight +
+                     ", " + literal(t, 0) + ");";
+  std::vector<Port> outs;
+  std::string loss = out.name;
+  if (reduction != "none") loss = x.transient("loss", t, target.shape);
+  outs.push_back({"l", loss, point_subset(p), {}});
+  std::string weights;
+  if (reduction == "mean") {
+    weights = x.transient("weight", t, target.shape);
+    code += " v = select(ok, " + weight + ", " + literal(t, 0) + ");";
+    outs.push_back({"v", weights, point_subset(p), {}});
+  }
+  pointwise(x, "nll", target.shape, ins, code, outs);
+  if (reduction == "sum") total(x, "nll_sum", loss, out.name);
+  if (reduction != "mean") return;
+  const std::string sum = x.transient("sum", t, {});
+  const std::string count = x.transient("count", t, {});
+  total(x, "nll_sum", loss, sum);
+  total(x, "nll_count", weights, count);
+  pointwise(x, "nll_mean", {}, {{"s", sum, {}, {}}, {"n", count, {}, {}}}, "y = s / n;",
+            {{"y", out.name, {}, {}}});
+}
+
+void expand_nll_loss(ExpansionContext& x) { negative_log_likelihood(x, x.input_name(0)); }
+
+void expand_softmax_cross_entropy_loss(ExpansionContext& x) {
+  const ir::Container in = x.input(0);
+  const ir::DType t = in.dtype;
+  if (!ir::is_float(t)) x.fail("input 0 must be a floating-point tensor");
+  if (in.rank() < 2) x.fail("input 0 must have rank 2 or more");
+  // log_softmax over the class axis 1.
+  const std::string logp =
+      x.has_output(1) ? x.output_name(1) : x.transient("log_prob", t, in.shape);
+  const auto stat_shape = reduced_shape(in.shape, {1}, true);
+  Reduction m;
+  m.input = in.name;
+  m.output = x.transient("max", t, stat_shape);
+  m.axes = {1};
+  m.init = lowest(t);
+  m.wcr = ir::WriteConflict::Max;
+  m.label = "sce_max";
+  reduce(x, m);
+  Reduction s = m;
+  s.output = x.transient("sum", t, stat_shape);
+  s.init = literal(t, 0);
+  s.wcr = ir::WriteConflict::Sum;
+  s.accumulate = "exp(a - m)";
+  s.extras = {{"m", m.output}};
+  s.label = "sce_sum";
+  reduce(x, s);
+  elementwise_on(x, "log_softmax", {{"a", in.name}, {"b", m.output}, {"c", s.output}},
+                 "y = a - b - log(c);", {{"y", logp}}, in.shape);
+  negative_log_likelihood(x, logp);
+}
+
+}  // namespace
+
+void add_loss_ops(OpTable& table) {
+  table.add("NegativeLogLikelihoodLoss", expand_nll_loss);
+  table.add("SoftmaxCrossEntropyLoss", expand_softmax_cross_entropy_loss);
+}
+
+}  // namespace sluice::ops
