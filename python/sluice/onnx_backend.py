@@ -18,10 +18,52 @@ from .model import compile_onnx
 # The dtypes the IR has (ONNX TensorProto codes): f32 f16 bf16 f64 i8 i32 i64 bool.
 _SUPPORTED_ELEM_TYPES = {1, 10, 16, 11, 3, 6, 7, 9}
 
+# Operators the importer folds away itself (they never reach the operator library).
+_FOLDED_AT_IMPORT = {"Constant"}
+
+# Inputs that decide output shapes or indexing (docs/cpu-path.md, section 1): the code is
+# generated for their values. When a model takes one as a graph input, the backend compiles at
+# the first run, with that input's value turned into an initializer (one compiled program per
+# distinct value).
+SHAPE_INPUTS = {
+    "Reshape": (1,), "Expand": (1,), "Tile": (1,), "Slice": (1, 2, 3, 4), "Pad": (1, 2, 3),
+    "Resize": (1, 2, 3), "Squeeze": (1,), "Unsqueeze": (1,), "Split": (1,), "TopK": (1,),
+    "OneHot": (1, 2), "CumSum": (1,), "Trilu": (1,), "Dropout": (1, 2),
+    "ConstantOfShape": (0,), "Range": (0, 1, 2), "Upsample": (1,),
+    **{op: (1,) for op in ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
+                           "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
+                           "ReduceSumSquare")},
+}
+
+
+def shape_graph_inputs(model):
+    """Names of graph inputs that some node takes at a shape-determining position."""
+    initializers = {t.name for t in model.graph.initializer}
+    inputs = {v.name for v in model.graph.input} - initializers
+    found = []
+    for node in model.graph.node:
+        for k in SHAPE_INPUTS.get(node.op_type, ()):
+            if k < len(node.input) and node.input[k] in inputs and node.input[k] not in found:
+                found.append(node.input[k])
+    return found
+
+
+def freeze_inputs(model, values):
+    """A copy of ``model`` where the graph inputs in ``values`` are initializers."""
+    from onnx import numpy_helper
+    frozen = onnx.ModelProto()
+    frozen.CopyFrom(model)
+    keep = [v for v in frozen.graph.input if v.name not in values]
+    del frozen.graph.input[:]
+    frozen.graph.input.extend(keep)
+    for name, value in values.items():
+        frozen.graph.initializer.append(numpy_helper.from_array(np.asarray(value), name))
+    return frozen
+
 
 def unsupported_reason(model):
     """Why Sluice cannot run ``model`` (an ``onnx.ModelProto``), or None."""
-    supported = set(_core.supported_ops())
+    supported = set(_core.supported_ops()) | _FOLDED_AT_IMPORT
     missing = sorted({n.op_type for n in model.graph.node
                       if n.domain not in ("", "ai.onnx") or n.op_type not in supported})
     if missing:
@@ -37,21 +79,40 @@ def unsupported_reason(model):
 
 
 class SluiceRep(BackendRep):
-    """A compiled model; ``run`` takes inputs in graph-input order (or a dict by name)."""
+    """A compiled model; ``run`` takes inputs in graph-input order (or a dict by name).
 
-    def __init__(self, compiled):
-        self.compiled = compiled
+    A model with shape-determining graph inputs (``shape_graph_inputs``) is compiled at each run
+    for those inputs' values (cached per value)."""
+
+    def __init__(self, model, opt_level):
+        self.model = model
+        self.opt_level = opt_level
+        self.frozen = shape_graph_inputs(model)
+        self.input_names = [v.name for v in model.graph.input
+                            if v.name not in {t.name for t in model.graph.initializer}]
+        self._compiled = {}
+        self.compiled = None if self.frozen else compile_onnx(model, opt_level=opt_level)
+
+    def _program_for(self, feed):
+        if not self.frozen:
+            return self.compiled
+        values = {name: np.asarray(feed[name]) for name in self.frozen}
+        key = tuple((name, v.dtype.str, v.shape, v.tobytes()) for name, v in values.items())
+        if key not in self._compiled:
+            self._compiled[key] = compile_onnx(freeze_inputs(self.model, values),
+                                               opt_level=self.opt_level)
+        return self._compiled[key]
 
     def run(self, inputs, **kwargs):
-        names = [v.name for v in self.compiled.inputs]
         if isinstance(inputs, dict):
             feed = dict(inputs)
         else:
             if not isinstance(inputs, (list, tuple)):
                 inputs = [inputs]
-            feed = dict(zip(names, inputs))
-        outputs = self.compiled.run(feed)
-        return [outputs[v.name] for v in self.compiled.outputs]
+            feed = dict(zip(self.input_names, inputs))
+        compiled = self._program_for(feed)
+        outputs = compiled.run({v.name: feed[v.name] for v in compiled.inputs if v.name in feed})
+        return [outputs[v.name] for v in compiled.outputs]
 
 
 class SluiceBackend(Backend):
@@ -71,7 +132,7 @@ class SluiceBackend(Backend):
     @classmethod
     def prepare(cls, model, device="CPU", **kwargs):
         super().prepare(model, device, **kwargs)
-        return SluiceRep(compile_onnx(model, opt_level=kwargs.get("opt_level", cls.opt_level)))
+        return SluiceRep(model, kwargs.get("opt_level", cls.opt_level))
 
     @classmethod
     def run_model(cls, model, inputs, device="CPU", **kwargs):
