@@ -30,7 +30,6 @@ using detail::HostTensor;
 using detail::ValueType;
 
 constexpr std::int64_t kNewestOpset = 21;
-constexpr int kMaxRounds = 16;
 // Constants up to this many elements are given to ONNX's shape inference as initializers (so
 // Reshape and friends see their values); larger ones only by type.
 constexpr std::int64_t kInferenceDataLimit = 1 << 16;
@@ -580,7 +579,11 @@ private:
     fold_pass();
     // Lenient rounds until nothing changes (a node ONNX 1.12 cannot infer yet may become
     // inferable once rewritten or folded), then a strict one that reports what is wrong.
-    for (int round = 0; round < kMaxRounds; ++round) {
+    // Each round folds, rewrites or types something (or is the last), and each of those can
+    // happen only so often; a deep network needs about one round per layer, since a layer's
+    // Shape nodes fold only once the previous layer's Reshape shapes have.
+    const std::size_t max_rounds = 3 * nodes_.size() + 3;
+    for (std::size_t round = 0; round < max_rounds; ++round) {
       infer(false);
       const bool more_types = infer_fallback();
       const bool folded = fold_pass();

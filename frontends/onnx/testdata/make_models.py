@@ -231,6 +231,20 @@ def folding():
     nodes[18] = helper.make_node("ConstantOfShape", ["one_1d"], ["ones"], value=tensor("", np.array([1.0], np.float32)))
     inits.append(tensor("one_1d", np.array([1], np.int64)))
     save(model(nodes, [x], [vi("y", T.FLOAT, None)], opset=17, inits=inits), "folding.onnx")
+    # 24 "layers", each reshaping by a shape computed from the previous layer's output shape:
+    # a layer's Shape folds only after the previous Reshape's shape has (one round per layer).
+    nodes, h = [], "x"
+    for i in range(24):
+        nodes += [helper.make_node("Shape", [h], [f"s{i}"]),
+                  helper.make_node("Gather", [f"s{i}", "i0"], [f"d{i}"], axis=0),
+                  helper.make_node("Unsqueeze", [f"d{i}", "axes0"], [f"u{i}"]),
+                  helper.make_node("Concat", [f"u{i}", "minus1"], [f"t{i}"], axis=0),
+                  helper.make_node("Reshape", [h, f"t{i}"], [f"r{i}"]),
+                  helper.make_node("Relu", [f"r{i}"], [f"h{i}"])]
+        h = f"h{i}"
+    save(model(nodes, [vi("x", T.FLOAT, [2, 3, 4])], [vi(h, T.FLOAT, None)], opset=17,
+               inits=[tensor("i0", np.array(0, np.int64)), tensor("axes0", np.array([0], np.int64)),
+                      tensor("minus1", np.array([-1], np.int64))]), "deep_reshape_chain.onnx")
 
 
 def folding_ops():

@@ -260,6 +260,16 @@ TEST(onnx_importer, ShapeArithmeticIsFolded) {
   EXPECT_EQ(shape_str(container(m, "y")), "[2,3,2,2]");
 }
 
+TEST(onnx_importer, DeepReshapeChainsFoldLayerByLayer) {
+  const Model m = load("deep_reshape_chain.onnx");
+  const auto libs = library_nodes(m);
+  ASSERT_EQ(libs.size(), 48u);  // a Reshape and a Relu per layer
+  for (std::size_t i = 0; i < libs.size(); i += 2)
+    EXPECT_EQ(libs[i]->attributes.at("shape"),
+              ir::AttributeValue(std::vector<std::int64_t>{2, -1}));
+  EXPECT_EQ(shape_str(container(m, "h23")), "[2,12]");
+}
+
 TEST(onnx_importer, TorchReshapeChainFoldsOnceShapesAreFixed) {
   ImportOptions options;
   options.input_shapes["x"] = {2, 3, 4};
