@@ -1,5 +1,7 @@
 #include "codegen/cpu/cpp_expr.h"
 
+#include <cstdint>
+
 namespace sluice::codegen {
 
 std::string cpp_symbol(const std::string& name) { return "s_" + name; }
@@ -21,8 +23,12 @@ std::string cpp_expr(const ir::Expr& expr) {
   };
   switch (expr.kind()) {
     case ir::ExprKind::Constant: {
+      // Every non-constant operand is an int64_t, so an int literal is promoted before it could
+      // overflow; only constants beyond int's range need the suffix.
       const std::int64_t v = *expr.constant_value();
-      return v < 0 ? "(" + std::to_string(v) + "LL)" : std::to_string(v) + "LL";
+      const bool fits_int = v >= INT32_MIN && v <= INT32_MAX;
+      const std::string text = std::to_string(v) + (fits_int ? "" : "LL");
+      return v < 0 ? "(" + text + ")" : text;
     }
     case ir::ExprKind::Symbol: return cpp_symbol(expr.symbol_name());
     case ir::ExprKind::Add: return join(" + ");

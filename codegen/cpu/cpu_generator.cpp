@@ -112,9 +112,11 @@ public:
       for (const ContainerId id : locals_in(program_.states[s].graph)) run_locals.insert(id);
 
     declared_ = run_locals;
-    std::string run_body = emit_states();
+    std::string run_body = indent(emit_states(), 1);
     std::ostringstream code;
-    code << kCpuPrelude << '\n';
+    code << kCpuPrelude;
+    if (options_.timers) code << kCpuTimerPrelude;
+    code << '\n';
     code << "struct SluiceState {\n  int64_t symbols[" << std::max<std::size_t>(1, out_.symbols.size())
          << "];\n  void* buffers[" << std::max<std::size_t>(1, transients_.size())
          << "];\n  double kernel_seconds[" << std::max<std::size_t>(1, out_.kernels.size())
@@ -161,6 +163,30 @@ private:
         continue;
       }
       out += c;
+    }
+    return out;
+  }
+
+  /// Re-indents generated statements by their braces (two spaces a level, from `depth`);
+  /// braces in `//` comments do not count (labels appear there).
+  static std::string indent(const std::string& code, int depth) {
+    std::string out;
+    std::istringstream lines(code);
+    for (std::string line; std::getline(lines, line);) {
+      const auto first = line.find_first_not_of(' ');
+      if (first == std::string::npos) continue;
+      line.erase(0, first);
+      const std::string code_part = line.substr(0, line.find("//"));
+      int opens = 0;
+      int closes = 0;
+      for (const char c : code_part) {
+        opens += c == '{';
+        closes += c == '}';
+      }
+      const int leading = line.front() == '}' ? 1 : 0;
+      out += std::string(static_cast<std::size_t>(2 * std::max(0, depth - leading)), ' ') + line +
+             '\n';
+      depth += opens - closes;
     }
     return out;
   }
@@ -245,15 +271,25 @@ private:
   /// `c_X[offset + i0*s0 + ...]` for C++ index expressions, one per dimension.
   [[nodiscard]] std::string element(ContainerId id, const std::vector<std::string>& index) const {
     const Container& c = program_.containers[id];
-    std::string address = cpp_expr(c.offset);
-    for (std::size_t d = 0; d < c.shape.size() && d < index.size(); ++d)
-      address += " + (" + index[d] + ") * " + cpp_expr(c.strides[d]);
-    return pointer(id) + "[" + address + "]";
+    std::string address = c.offset == ir::Expr(0) ? "" : cpp_expr(c.offset);
+    for (std::size_t d = 0; d < c.shape.size() && d < index.size(); ++d) {
+      if (!address.empty()) address += " + ";
+      address += "(" + index[d] + ")";
+      if (c.strides[d] != ir::Expr(1)) address += " * " + cpp_expr(c.strides[d]);
+    }
+    return pointer(id) + "[" + (address.empty() ? "0" : address) + "]";
   }
+  /// The element at the start of a subset: the address is simplified symbolically.
   [[nodiscard]] std::string element(ContainerId id, const ir::Subset& subset) const {
-    std::vector<std::string> index;
-    for (const ir::Range& r : subset) index.push_back(cpp_expr(r.begin));
-    return element(id, index);
+    const Container& c = program_.containers[id];
+    ir::Expr address = c.offset;
+    for (std::size_t d = 0; d < c.shape.size() && d < subset.size(); ++d)
+      address = address + subset[d].begin * c.strides[d];
+    std::string text = cpp_expr(address);
+    if (text.size() > 2 && text.front() == '(' && text.back() == ')' &&
+        address.kind() != ir::ExprKind::Constant)
+      text = text.substr(1, text.size() - 2);
+    return pointer(id) + "[" + text + "]";
   }
   [[nodiscard]] std::string load(ir::DType t, const std::string& ref) const {
     switch (t) {
@@ -290,6 +326,9 @@ private:
   [[nodiscard]] std::string store(const ir::Memlet& m, const std::string& value) const {
     const ir::DType t = program_.containers[m.data].dtype;
     const std::string ref = element(m.data, m.subset);
+    const bool plain = t != ir::DType::f16 && t != ir::DType::bf16 && t != ir::DType::boolean;
+    if (plain && m.wcr == ir::WriteConflict::Sum) return ref + " += " + value + ";\n";
+    if (plain && m.wcr == ir::WriteConflict::Product) return ref + " *= " + value + ";\n";
     return ref + " = " + store_value(t, combine(m.wcr, t, load(t, ref), value)) + ";\n";
   }
 
@@ -452,7 +491,7 @@ private:
       ir::Expr iterations = 1;
       for (std::size_t i = 0; i < loops.parallel; ++i)
         iterations = iterations * map.params[i].range.size();
-      out += "  #pragma omp parallel for schedule(static)" +
+      out += "#pragma omp parallel for schedule(static)" +
              (loops.parallel > 1 ? " collapse(" + std::to_string(loops.parallel) + ")"
                                  : std::string()) +
              " if(" + cpp_expr(iterations) + " >= " + std::to_string(kParallelThreshold) + ")\n";
@@ -460,11 +499,12 @@ private:
     for (std::size_t i = 0; i < map.params.size(); ++i) {
       const ir::MapParam& p = map.params[i];
       const std::string v = cpp_symbol(p.name);
-      if (loops.simd && i + 1 == map.params.size()) out += "  #pragma omp simd\n";
-      out += "  for (int64_t " + v + " = " + cpp_expr(p.range.begin) + "; " + v + " < " +
-             cpp_expr(p.range.end) + "; " + v + " += " + cpp_expr(p.range.step) + ")\n";
+      if (loops.simd && i + 1 == map.params.size()) out += "#pragma omp simd\n";
+      out += "for (int64_t " + v + " = " + cpp_expr(p.range.begin) + "; " + v + " < " +
+             cpp_expr(p.range.end) + "; " +
+             (p.range.step == ir::Expr(1) ? "++" + v : v + " += " + cpp_expr(p.range.step)) +
+             ") {\n";
     }
-    out += "  {\n";
     const Graph& body = *map.body;
     // Locals first touched here are private to one iteration.
     std::vector<ContainerId> scoped;
@@ -493,7 +533,7 @@ private:
       }
     }
     for (const ContainerId id : scoped) declared_.erase(id);
-    out += "  }\n";
+    for (std::size_t i = 0; i < map.params.size(); ++i) out += "}\n";
   }
 
   static void subscripted_names(const ir::TaskletExpr& e, std::set<std::string>& names) {
@@ -537,10 +577,13 @@ private:
                                                          "' is not an input connector with data");
       const ir::Memlet& m = *it->second;
       std::vector<std::string> absolute;
-      for (std::size_t d = 0; d < m.subset.size(); ++d)
-        absolute.push_back(cpp_expr(m.subset[d].begin) + " + (" +
-                           (d < index.size() ? index[d] : std::string("0")) + ") * " +
-                           cpp_expr(m.subset[d].step));
+      for (std::size_t d = 0; d < m.subset.size(); ++d) {
+        const ir::Range& r = m.subset[d];
+        std::string at = d < index.size() ? index[d] : std::string("0");
+        if (r.step != ir::Expr(1)) at = "(" + at + ") * " + cpp_expr(r.step);
+        if (r.begin != ir::Expr(0)) at = cpp_expr(r.begin) + " + " + at;
+        absolute.push_back(at);
+      }
       return load(program_.containers[m.data].dtype, element(m.data, absolute));
     };
     out += "  {  // tasklet '" + escape(t.label) + "'\n" + loads;
