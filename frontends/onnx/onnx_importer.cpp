@@ -355,15 +355,25 @@ private:
            (options_.check_supported && ops::find_op(node.op_type()) == nullptr);
   }
 
-  // Before shape inference (which cannot type ops of other domains) and before any check of a
-  // node's details: ops that no folding can remove.
-  void check_certainly_unsupported() const {
+  // Before any check of a node's details, which would only distract: ops that no folding can
+  // remove. The message lists every op that stays after folding what folds; when that fails
+  // (the graph may have other problems too), the ops that certainly stay.
+  void check_certainly_unsupported() {
     std::vector<const onnx::NodeProto*> bad;
     for (const auto& node : nodes_)
       if (op_unsupported(node) && !detail::is_foldable_op(node.op_type()) &&
           node.op_type() != "Shape" && node.op_type() != "Size" && node.op_type() != "Constant")
         bad.push_back(&node);
-    report_unsupported(bad);
+    if (bad.empty()) return;
+    const std::vector<onnx::NodeProto> nodes = nodes_;
+    try {
+      verify_nodes();
+      fold_rounds();
+    } catch (const UserError&) {
+      nodes_ = nodes;
+    }
+    check_supported();
+    SLUICE_CHECK(false, "an unsupported operator went unreported");
   }
 
   void check_supported() const {
@@ -574,11 +584,16 @@ private:
   }
 
   void fold_and_infer() {
+    fold_rounds();
+    infer(true);
+  }
+
+  void fold_rounds() {
     for (const auto& [name, t] : input_types_) types_[name] = t;
     for (const auto& [name, t] : g_.constants) types_[name] = type_of(t);
     fold_pass();
     // Lenient rounds until nothing changes (a node ONNX 1.12 cannot infer yet may become
-    // inferable once rewritten or folded), then a strict one that reports what is wrong.
+    // inferable once rewritten or folded); fold_and_infer ends with a strict one.
     // Each round folds, rewrites or types something (or is the last), and each of those can
     // happen only so often; a deep network needs about one round per layer, since a layer's
     // Shape nodes fold only once the previous layer's Reshape shapes have.
@@ -591,7 +606,6 @@ private:
           detail::rewrite_for_onnx_schemas(nodes_, g_.opset, g_.constants, types_, g_.location);
       if (!rewritten && !folded && !more_types) break;
     }
-    infer(true);
   }
 
   // --- final checks ---------------------------------------------------------------------------

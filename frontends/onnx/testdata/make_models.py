@@ -157,6 +157,17 @@ def bad():
                [boxes, scores, vi("cond", T.BOOL, [])],
                [vi("s1", T.INT64, None), vi("s2", T.INT64, None), vi("r", T.FLOAT, None)]),
          "unsupported_ops.onnx")
+    # An unsupported op next to a shape chain that folds away: only the former is reported.
+    x234 = vi("x", T.FLOAT, [2, 3, 4])
+    save(model([helper.make_node("Shape", ["x"], ["s"]),
+                helper.make_node("Gather", ["s", "i0"], ["d0"], axis=0),
+                helper.make_node("Unsqueeze", ["d0", "axes0"], ["d0u"]),
+                helper.make_node("Concat", ["d0u", "minus1"], ["target"], axis=0),
+                helper.make_node("Reshape", ["x", "target"], ["r"]),
+                helper.make_node("NonMaxSuppression", ["boxes", "scores"], ["sel"], name="nms")],
+               [x234, boxes, scores], [vi("r", T.FLOAT, None), vi("sel", T.INT64, None)],
+               inits=[tensor("i0", np.array(0, np.int64)), tensor("axes0", np.array([0], np.int64)),
+                      tensor("minus1", np.array([-1], np.int64))]), "unsupported_beside_folding.onnx")
     save(model([helper.make_node("Add", ["x", "i"], ["y"], name="add_mixed")],
                [x, vi("i", T.INT64, [2, 3])], [y]), "type_mismatch.onnx")
     save(model([helper.make_node("Add", ["x", "z"], ["y"], name="add_bad")],

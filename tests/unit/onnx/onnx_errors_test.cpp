@@ -105,6 +105,12 @@ TEST(onnx_errors, UnsupportedOperatorsAreListedTogether) {
             "'loop')");
 }
 
+TEST(onnx_errors, OpsThatFoldAwayAreNotReported) {
+  // Gather, Unsqueeze and Concat compute Reshape's shape at import; only NMS would remain.
+  EXPECT_EQ(file_error("unsupported_beside_folding.onnx"),
+            "unsupported operators: NonMaxSuppression (node 'nms')");
+}
+
 TEST(onnx_errors, OtherDomainsAreUnsupportedEvenUnchecked) {
   EXPECT_EQ(unchecked_file_error("foreign_domain.onnx"),
             "unsupported operators: com.microsoft.FusedMatMul (node 'fused')");
