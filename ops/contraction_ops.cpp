@@ -132,7 +132,8 @@ Equation parse_equation(const ExpansionContext& x, const std::string& text,
       e.inputs.push_back(t);
       continue;
     }
-    if (letters > ranks[i]) x.fail("operand " + std::to_string(i) + " of '" + text + "' is too long");
+    if (letters > ranks[i])
+      x.fail("operand " + std::to_string(i) + " of '" + text + "' is too long");
     const std::size_t n = ranks[i] - letters;
     ellipsis_rank = std::max(ellipsis_rank, n);
     std::string dims;
@@ -160,7 +161,7 @@ Equation parse_equation(const ExpansionContext& x, const std::string& text,
 
 std::string param_of(char c) {
   return std::isalpha(static_cast<unsigned char>(c)) != 0 ? std::string("_") + c
-                                                           : std::string("_e") + c;
+                                                          : std::string("_e") + c;
 }
 
 void expand_einsum(ExpansionContext& x) {
@@ -204,7 +205,8 @@ void expand_einsum(ExpansionContext& x) {
     Point p;
     for (std::size_t d = 0; d < ranks[i]; ++d) {
       const char c = e.inputs[i][d];
-      const bool broadcast = ins[i].shape[d].constant_value() == 1 && !(extent[c].constant_value() == 1);
+      const bool broadcast =
+          ins[i].shape[d].constant_value() == 1 && !(extent[c].constant_value() == 1);
       p.push_back(broadcast ? ir::Expr(0) : sym(param_of(c)));
     }
     const std::string conn(1, static_cast<char>('a' + i));

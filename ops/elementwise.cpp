@@ -68,8 +68,8 @@ void expand_relu(ExpansionContext& x) { elementwise(x, "y = max(a, " + lit(x, 0)
 
 void expand_leaky_relu(ExpansionContext& x) {
   require_float(x);
-  elementwise(x, "y = select(a < " + lit(x, 0) + ", " + lit(x, x.attr_float("alpha", 0.01)) +
-                     " * a, a);");
+  elementwise(
+      x, "y = select(a < " + lit(x, 0) + ", " + lit(x, x.attr_float("alpha", 0.01)) + " * a, a);");
 }
 
 void expand_gelu(ExpansionContext& x) {
@@ -165,17 +165,16 @@ void expand_sign(ExpansionContext& x) {
 void expand_round(ExpansionContext& x) {
   require_float(x);
   const std::string t = type_of_input(x);
-  elementwise(x, "let f: " + t + " = floor(a); let d: " + t +
-                     " = a - f; y = f + select(d > " + lit(x, 0.5) + ", " + lit(x, 1) +
-                     ", select(d < " + lit(x, 0.5) + ", " + lit(x, 0) + ", f - " + lit(x, 2) +
-                     " * floor(f * " + lit(x, 0.5) + ")));");
+  elementwise(x, "let f: " + t + " = floor(a); let d: " + t + " = a - f; y = f + select(d > " +
+                     lit(x, 0.5) + ", " + lit(x, 1) + ", select(d < " + lit(x, 0.5) + ", " +
+                     lit(x, 0) + ", f - " + lit(x, 2) + " * floor(f * " + lit(x, 0.5) + ")));");
 }
 
 void expand_elu(ExpansionContext& x) {
   require_float(x);
   const std::string alpha = lit(x, x.attr_float("alpha", 1.0));
-  elementwise(x, "y = select(a < " + lit(x, 0) + ", " + alpha + " * (exp(a) - " + lit(x, 1) +
-                     "), a);");
+  elementwise(
+      x, "y = select(a < " + lit(x, 0) + ", " + alpha + " * (exp(a) - " + lit(x, 1) + "), a);");
 }
 
 void expand_selu(ExpansionContext& x) {
@@ -213,8 +212,8 @@ void expand_prelu(ExpansionContext& x) {
 
 void expand_thresholded_relu(ExpansionContext& x) {
   require_float(x);
-  elementwise(x, "y = select(a > " + lit(x, x.attr_float("alpha", 1.0)) + ", a, " + lit(x, 0) +
-                     ");");
+  elementwise(x,
+              "y = select(a > " + lit(x, x.attr_float("alpha", 1.0)) + ", a, " + lit(x, 0) + ");");
 }
 
 void expand_shrink(ExpansionContext& x) {
@@ -239,8 +238,8 @@ void expand_mod(ExpansionContext& x) {
   const std::string t = type_of_input(x);
   if (float_input(x)) {
     // fmod: a - b * trunc(a / b); otherwise floor semantics (the sign of b).
-    const std::string q = fmod ? "select(a / b < " + lit(x, 0) + ", ceil(a / b), floor(a / b))"
-                               : "floor(a / b)";
+    const std::string q =
+        fmod ? "select(a / b < " + lit(x, 0) + ", ceil(a / b), floor(a / b))" : "floor(a / b)";
     elementwise(x, "y = a - b * " + q + ";");
   } else if (fmod) {
     // The remainder of truncated division has the sign of a.
@@ -340,7 +339,8 @@ void add_elementwise_ops(OpTable& table) {
   // Trigonometric and hyperbolic functions.
   table.add("Sin", float_op([](const ExpansionContext&) { return std::string("sin(a)"); }));
   table.add("Cos", float_op([](const ExpansionContext&) { return std::string("cos(a)"); }));
-  table.add("Tan", float_op([](const ExpansionContext&) { return std::string("sin(a) / cos(a)"); }));
+  table.add("Tan",
+            float_op([](const ExpansionContext&) { return std::string("sin(a) / cos(a)"); }));
   table.add("Asin", expand_asin);
   table.add("Acos", expand_acos);
   table.add("Atan", expand_atan);
@@ -364,9 +364,8 @@ void add_elementwise_ops(OpTable& table) {
   table.add("LeakyRelu", expand_leaky_relu);
   table.add("Gelu", expand_gelu);
   table.add("Softplus", float_op([](const ExpansionContext& x) { return softplus(x, "a"); }));
-  table.add("Softsign", float_op([](const ExpansionContext& x) {
-              return "a / (" + lit(x, 1) + " + abs(a))";
-            }));
+  table.add("Softsign",
+            float_op([](const ExpansionContext& x) { return "a / (" + lit(x, 1) + " + abs(a))"; }));
   table.add("Mish", float_op([](const ExpansionContext& x) {
               return "a * tanh(" + softplus(x, "a") + ")";
             }));

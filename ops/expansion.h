@@ -70,8 +70,7 @@ public:
   [[nodiscard]] bool has_attr(std::string_view name) const;
   [[nodiscard]] std::int64_t attr_int(std::string_view name,
                                       std::optional<std::int64_t> fallback = {}) const;
-  [[nodiscard]] double attr_float(std::string_view name,
-                                  std::optional<double> fallback = {}) const;
+  [[nodiscard]] double attr_float(std::string_view name, std::optional<double> fallback = {}) const;
   [[nodiscard]] std::string attr_string(std::string_view name,
                                         std::optional<std::string> fallback = {}) const;
   [[nodiscard]] std::vector<std::int64_t> attr_ints(
@@ -97,8 +96,8 @@ public:
                       const std::vector<ir::TaskletPort>& outputs,
                       ir::Schedule schedule = ir::Schedule::CpuParallel);
   /// A tasklet outside any map (for scalar work); ports' subsets are single elements.
-  void tasklet(std::string label, const std::vector<ir::TaskletPort>& inputs,
-               std::string_view code, const std::vector<ir::TaskletPort>& outputs);
+  void tasklet(std::string label, const std::vector<ir::TaskletPort>& inputs, std::string_view code,
+               const std::vector<ir::TaskletPort>& outputs);
   /// Escape hatch for expansions that need nested maps: build with `graph()`, then report
   /// which Access nodes hold each container's latest value through `read_node`/`wrote`.
   [[nodiscard]] ir::GraphBuilder graph();

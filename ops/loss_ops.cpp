@@ -42,7 +42,8 @@ void negative_log_likelihood(ExpansionContext& x, const std::string& logp) {
   const ir::DType t = in.dtype;
   if (!ir::is_float(t)) x.fail("input 0 must be a floating-point tensor");
   if (in.rank() < 2) x.fail("input 0 must have rank 2 or more");
-  if (target.rank() + 1 != in.rank()) x.fail("the target must have one dimension less than input 0");
+  if (target.rank() + 1 != in.rank())
+    x.fail("the target must have one dimension less than input 0");
   if (ir::is_float(target.dtype)) x.fail("the target must hold integers");
   const std::string reduction = x.attr_string("reduction", "mean");
   if (reduction != "none" && reduction != "sum" && reduction != "mean")

@@ -24,8 +24,8 @@ std::vector<std::int64_t> axes_from(std::int64_t first, std::int64_t rank) {
 
 // A transient (or the given container) holding reduce(input over axes), keepdims.
 std::string reduced(ExpansionContext& x, const std::string& label, const std::string& input,
-                    const std::vector<std::int64_t>& axes, ir::DType dtype,
-                    const std::string& init, ir::WriteConflict wcr, const std::string& accumulate,
+                    const std::vector<std::int64_t>& axes, ir::DType dtype, const std::string& init,
+                    ir::WriteConflict wcr, const std::string& accumulate,
                     const std::string& finalize,
                     const std::vector<std::pair<std::string, std::string>>& extras = {},
                     std::string into = "") {
@@ -55,16 +55,14 @@ std::string as(ir::DType to, ir::DType from, const std::string& e) {
 std::string mean_of(ExpansionContext& x, const std::string& label, const std::string& input,
                     const std::vector<std::int64_t>& axes, ir::DType t, std::string into = "") {
   const ir::Container in = x.container(input);
-  return reduced(x, label, input, axes, t, lit(t, 0), ir::WriteConflict::Sum,
-                 as(t, in.dtype, "a"), "s / " + count_as(t, reduced_count(in.shape, axes)), {},
-                 std::move(into));
+  return reduced(x, label, input, axes, t, lit(t, 0), ir::WriteConflict::Sum, as(t, in.dtype, "a"),
+                 "s / " + count_as(t, reduced_count(in.shape, axes)), {}, std::move(into));
 }
 
 // E[(x - mean)^2] over `axes`, turned into the stored value by `finalize` (given the
 // variance's expression).
 std::string variance_of(ExpansionContext& x, const std::string& label, const std::string& input,
-                        const std::string& mean, const std::vector<std::int64_t>& axes,
-                        ir::DType t,
+                        const std::string& mean, const std::vector<std::int64_t>& axes, ir::DType t,
                         const std::function<std::string(const std::string&)>& finalize,
                         std::string into = "") {
   const ir::Container in = x.container(input);
@@ -83,8 +81,8 @@ ExpandFunction softmax(bool log) {
     const auto rank = static_cast<std::int64_t>(in.rank());
     const std::int64_t axis = normalize_axis(x, x.attr_int("axis", -1), rank);
     const std::string name = log ? "logsoftmax" : "softmax";
-    const std::string m = reduced(x, name + "_max", in.name, {axis}, t, lowest(t),
-                                  ir::WriteConflict::Max, "a", "");
+    const std::string m =
+        reduced(x, name + "_max", in.name, {axis}, t, lowest(t), ir::WriteConflict::Max, "a", "");
     const std::string s = reduced(x, name + "_sum", in.name, {axis}, t, lit(t, 0),
                                   ir::WriteConflict::Sum, "exp(a - m)", "", {{"m", m}});
     elementwise_on(x, name, {{"a", in.name}, {"b", m}, {"c", s}},
@@ -101,10 +99,10 @@ void expand_hardmax(ExpansionContext& x) {
       x.transient("index", ir::DType::i64, reduced_shape(in.shape, {axis}, true));
   arg_extreme(x, "hardmax", in.name, axis, true, false, index);
   const ir::DType t = x.output(0).dtype;
-  elementwise_on(x, "hardmax", {{"b", index}},
-                 "y = select(b == _d" + std::to_string(axis) + ", " + lit(t, 1) + ", " +
-                     lit(t, 0) + ");",
-                 {{"y", x.output_name(0)}}, in.shape);
+  elementwise_on(
+      x, "hardmax", {{"b", index}},
+      "y = select(b == _d" + std::to_string(axis) + ", " + lit(t, 1) + ", " + lit(t, 0) + ");",
+      {{"y", x.output_name(0)}}, in.shape);
 }
 
 void expand_layer_normalization(ExpansionContext& x) {
@@ -117,8 +115,10 @@ void expand_layer_normalization(ExpansionContext& x) {
   // The statistics are kept in the stash type: that of the Mean/InvStdDev outputs when asked
   // for, otherwise at least f32.
   ir::DType stash = (t == ir::DType::f16 || t == ir::DType::bf16) ? ir::DType::f32 : t;
-  if (x.has_output(1)) stash = x.output(1).dtype;
-  else if (x.has_output(2)) stash = x.output(2).dtype;
+  if (x.has_output(1))
+    stash = x.output(1).dtype;
+  else if (x.has_output(2))
+    stash = x.output(2).dtype;
   const auto axes = axes_from(axis, rank);
   const auto stat_shape = reduced_shape(in.shape, axes, true);
   for (const int k : {1, 2})
@@ -167,7 +167,9 @@ void expand_batch_normalization(ExpansionContext& x) {
   const ir::DType t = in.dtype;
   const double epsilon = x.attr_float("epsilon", 1e-5);
   channel_map(x, "batchnorm", {{"a", in.name}},
-              {{"s", x.input_name(1)}, {"b", x.input_name(2)}, {"m", x.input_name(3)},
+              {{"s", x.input_name(1)},
+               {"b", x.input_name(2)},
+               {"m", x.input_name(3)},
                {"v", x.input_name(4)}},
               "y = (a - m) / sqrt(v + " + lit(t, epsilon) + ") * s + b;");
 }
@@ -178,9 +180,8 @@ void expand_instance_normalization(ExpansionContext& x) {
   const ir::DType t = in.dtype;
   const auto axes = axes_from(2, static_cast<std::int64_t>(in.rank()));
   const std::string mean = mean_of(x, "mean", in.name, axes, t);
-  const std::string inv = variance_of(
-      x, "inv_std_dev", in.name, mean, axes, t,
-      [&](const std::string& v) {
+  const std::string inv =
+      variance_of(x, "inv_std_dev", in.name, mean, axes, t, [&](const std::string& v) {
         return lit(t, 1) + " / sqrt(" + v + " + " + lit(t, x.attr_float("epsilon", 1e-5)) + ")";
       });
   channel_map(x, "instancenorm", {{"a", in.name}, {"m", mean}, {"v", inv}},
@@ -194,11 +195,10 @@ void expand_lp_normalization(ExpansionContext& x) {
       normalize_axis(x, x.attr_int("axis", -1), static_cast<std::int64_t>(in.rank()));
   const std::int64_t p = x.attr_int("p", 2);
   if (p != 1 && p != 2) x.fail("attribute 'p' is " + std::to_string(p) + "; expected 1 or 2");
-  const std::string norm =
-      p == 1 ? reduced(x, "norm", in.name, {axis}, t, lit(t, 0), ir::WriteConflict::Sum, "abs(a)",
-                       "")
-             : reduced(x, "norm", in.name, {axis}, t, lit(t, 0), ir::WriteConflict::Sum, "a * a",
-                       "sqrt(s)");
+  const std::string norm = p == 1 ? reduced(x, "norm", in.name, {axis}, t, lit(t, 0),
+                                            ir::WriteConflict::Sum, "abs(a)", "")
+                                  : reduced(x, "norm", in.name, {axis}, t, lit(t, 0),
+                                            ir::WriteConflict::Sum, "a * a", "sqrt(s)");
   elementwise_on(x, "lpnorm", {{"a", in.name}, {"b", norm}}, "y = a / b;",
                  {{"y", x.output_name(0)}}, in.shape);
 }
@@ -211,10 +211,9 @@ void expand_mean_variance_normalization(ExpansionContext& x) {
       normalize_axes(x, x.attr_ints("axes", std::vector<std::int64_t>{0, 2, 3}), rank);
   const std::string mean = mean_of(x, "mean", in.name, axes, t);
   const std::string std_dev = variance_of(x, "std_dev", in.name, mean, axes, t,
-                                            [](const std::string& v) { return "sqrt(" + v + ")"; });
+                                          [](const std::string& v) { return "sqrt(" + v + ")"; });
   elementwise_on(x, "mvn", {{"a", in.name}, {"b", mean}, {"c", std_dev}},
-                 "y = (a - b) / (c + " + lit(t, 1e-9) + ");", {{"y", x.output_name(0)}},
-                 in.shape);
+                 "y = (a - b) / (c + " + lit(t, 1e-9) + ");", {{"y", x.output_name(0)}}, in.shape);
 }
 
 }  // namespace

@@ -159,8 +159,8 @@ void nested_map(ExpansionContext& x, const std::string& label, const std::vector
     return;
   }
   if (inner.empty() || outer.empty()) {
-    x.mapped_tasklet(label, ranges_text(inner.empty() ? outer : inner), tasklet_ports(inputs),
-                     code, tasklet_ports(outputs),
+    x.mapped_tasklet(label, ranges_text(inner.empty() ? outer : inner), tasklet_ports(inputs), code,
+                     tasklet_ports(outputs),
                      inner.empty() ? ir::Schedule::CpuParallel : ir::Schedule::Sequential);
     return;
   }
@@ -212,8 +212,7 @@ void elementwise_on(ExpansionContext& x, const std::string& label,
   std::vector<Port> ins;
   for (const auto& [conn, name] : inputs) {
     const ir::Container c = x.container(name);
-    if (c.rank() > shape.size())
-      x.fail("input '" + name + "' has a higher rank than the output");
+    if (c.rank() > shape.size()) x.fail("input '" + name + "' has a higher rank than the output");
     ins.push_back({conn, name, point_subset(broadcast_point(c.shape, out)), {}});
   }
   std::vector<Port> outs;
@@ -227,7 +226,8 @@ void elementwise(ExpansionContext& x, std::string_view code, std::string label) 
   }
   std::vector<std::pair<std::string, std::string>> ins;
   for (int k = 0; k < x.num_inputs(); ++k)
-    if (x.has_input(k)) ins.emplace_back(std::string(1, static_cast<char>('a' + k)), x.input_name(k));
+    if (x.has_input(k))
+      ins.emplace_back(std::string(1, static_cast<char>('a' + k)), x.input_name(k));
   static const char* const kOut[] = {"y", "z", "w"};
   std::vector<std::pair<std::string, std::string>> outs;
   for (int k = 0; k < x.num_outputs() && k < 3; ++k)
@@ -292,8 +292,8 @@ Reduction reduction_of(const ExpansionContext& x, bool* noop) {
   }
   const auto want = reduced_shape(x.input(0).shape, r.axes, r.keepdims);
   if (want.size() != x.output(0).rank())
-    x.fail("the output has rank " + std::to_string(x.output(0).rank()) + " but the reduction gives " +
-           std::to_string(want.size()));
+    x.fail("the output has rank " + std::to_string(x.output(0).rank()) +
+           " but the reduction gives " + std::to_string(want.size()));
   std::string label;
   for (const char c : x.node().op) label += static_cast<char>(std::tolower(c));
   r.label = label;
@@ -304,10 +304,10 @@ void reduce(ExpansionContext& x, const Reduction& r) {
   const ir::Container in = x.container(r.input);
   const ir::Container out = x.container(r.output);
   const auto acc_shape = reduced_shape(in.shape, r.axes, r.keepdims);
-  const std::string acc = r.finalize.empty()
-                              ? r.output
-                              : x.transient(r.label + "_acc", r.acc_dtype.value_or(out.dtype),
-                                            acc_shape);
+  const std::string acc =
+      r.finalize.empty()
+          ? r.output
+          : x.transient(r.label + "_acc", r.acc_dtype.value_or(out.dtype), acc_shape);
   // Initialize.
   const Point acc_point = param_point(x.params(acc_shape));
   pointwise(x, r.label + "_init", acc_shape, {}, "s = " + r.init + ";",
@@ -330,7 +330,8 @@ void reduce(ExpansionContext& x, const Reduction& r) {
              {{"s", acc, point_subset(at), r.wcr}});
   if (r.finalize.empty()) return;
   std::vector<Port> fin{{"s", acc, point_subset(acc_point), {}}};
-  for (const auto& [conn, name] : r.extras) fin.push_back({conn, name, point_subset(acc_point), {}});
+  for (const auto& [conn, name] : r.extras)
+    fin.push_back({conn, name, point_subset(acc_point), {}});
   pointwise(x, r.label + "_final", acc_shape, fin, "y = " + r.finalize + ";",
             {{"y", r.output, point_subset(acc_point), {}}});
 }

@@ -125,7 +125,8 @@ void reduce(ExpansionContext& x, const Reduction& r);
 /// `noop` is set when the node reduces nothing (noop_with_empty_axes with empty axes).
 Reduction reduction_of(const ExpansionContext& x, bool* noop = nullptr);
 /// The number of elements a reduction combines (product of the reduced dims of the input).
-ir::Expr reduced_count(const std::vector<ir::Expr>& in_shape, const std::vector<std::int64_t>& axes);
+ir::Expr reduced_count(const std::vector<ir::Expr>& in_shape,
+                       const std::vector<std::int64_t>& axes);
 /// The output point of a reduction for the input point `in` (reduced dims dropped, or 0 with
 /// keepdims).
 Point reduced_point(const Point& in, const std::vector<std::int64_t>& axes, bool keepdims);

@@ -40,8 +40,7 @@ void expand_reduce_l2(ExpansionContext& x) {
   r.init = lit(x, 0);
   r.accumulate = "a * a";
   const ir::DType t = x.output(0).dtype;
-  r.finalize = ir::is_float(t) ? "sqrt(s)"
-                               : "cast<" + type_name(t) + ">(sqrt(cast<f64>(s)))";
+  r.finalize = ir::is_float(t) ? "sqrt(s)" : "cast<" + type_name(t) + ">(sqrt(cast<f64>(s)))";
   reduce(x, r);
 }
 
@@ -123,8 +122,8 @@ void expand_cum_sum(ExpansionContext& x) {
   const Point out = param_point(x.params(in.shape));
   const ir::Expr i = out[axis];
   const ir::Expr n = in.shape[axis];
-  const ir::Range r = reverse ? ir::Range{exclusive ? i + 1 : i, n, 1}
-                              : ir::Range{0, exclusive ? i : i + 1, 1};
+  const ir::Range r =
+      reverse ? ir::Range{exclusive ? i + 1 : i, n, 1} : ir::Range{0, exclusive ? i : i + 1, 1};
   Point src = out;
   src[axis] = ir::Expr::symbol("_r0");
   pointwise(x, "cumsum_init", in.shape, {}, "y = " + lit(x, 0) + ";",

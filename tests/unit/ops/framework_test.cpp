@@ -6,10 +6,10 @@
 #include "ir/builder.h"
 #include "ir/text_format.h"
 #include "ir/verifier.h"
+#include "op_test_support.h"
 #include "ops/expansion.h"
 #include "ops/op_helpers.h"
 #include "ops/op_registry.h"
-#include "op_test_support.h"
 
 namespace sluice::ops::testing {
 namespace {
@@ -40,8 +40,9 @@ TEST(Framework, ReluGolden) {
 
 TEST(Framework, BroadcastingAdd) {
   // [2, 3] + [3] and [2, 1] + [1, 3].
-  expect_outputs({"Add", {}, {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({3}, {10, 20, 30})}, {f32({2, 3})}},
-                 {{11, 22, 33, 14, 25, 36}});
+  expect_outputs(
+      {"Add", {}, {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({3}, {10, 20, 30})}, {f32({2, 3})}},
+      {{11, 22, 33, 14, 25, 36}});
   expect_outputs({"Add", {}, {f32({2, 1}, {1, 2}), f32({1, 3}, {10, 20, 30})}, {f32({2, 3})}},
                  {{11, 21, 31, 12, 22, 32}});
   // Rank 0 with rank 0: a bare tasklet.
@@ -65,7 +66,8 @@ TEST(Framework, ChainKeepsDataflow) {
   ir::Program p = b.build();
   expand_all(p);
   EXPECT_TRUE(ir::verify(p).empty());
-  std::map<std::string, Buffer> args{{"X", f32({4}, {1, -2, 3, -4})}, {"Y", f32({4}, {0, 0, 0, 0})}};
+  std::map<std::string, Buffer> args{{"X", f32({4}, {1, -2, 3, -4})},
+                                     {"Y", f32({4}, {0, 0, 0, 0})}};
   interpret(p, args);
   EXPECT_EQ(args["Y"].values, (std::vector<double>{0, 2, 0, 4}));
 }
@@ -77,8 +79,8 @@ TEST(Framework, FailureLeavesProgramAndNamesNode) {
   b.array("Z", DType::f32, {4});
   ir::GraphBuilder g = b.state("main");
   const ir::NodeId ok = g.library("fine", "Relu", {"in0"}, {"out0"});
-  const ir::NodeId bad = g.library("broken", "Gelu", {"in0"}, {"out0"},
-                                   {{"approximate", std::string("cubic")}});
+  const ir::NodeId bad =
+      g.library("broken", "Gelu", {"in0"}, {"out0"}, {{"approximate", std::string("cubic")}});
   g.read(g.access("X"), "0:4", ok, "in0");
   g.write(ok, "out0", g.access("Y"), "0:4");
   g.read(g.access("X"), "0:4", bad, "in0");
@@ -111,9 +113,11 @@ TEST(Framework, UnknownOpAndMissingAttribute) {
 
 // Init then accumulate: the second write of the output is ordered after the first.
 TEST(Framework, ReductionOrdersInitBeforeAccumulate) {
-  const ir::Program p = expand_node_program(
-      {"ReduceSum", {{"axes", std::vector<std::int64_t>{1}}, {"keepdims", std::int64_t{0}}},
-       {f32({2, 3})}, {f32({2})}});
+  const ir::Program p =
+      expand_node_program({"ReduceSum",
+                           {{"axes", std::vector<std::int64_t>{1}}, {"keepdims", std::int64_t{0}}},
+                           {f32({2, 3})},
+                           {f32({2})}});
   const ir::Graph& g = p.states[p.start_state].graph;
   const auto order = g.topological_order();
   ASSERT_TRUE(order.has_value());

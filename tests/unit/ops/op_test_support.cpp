@@ -102,8 +102,7 @@ std::vector<std::vector<double>> run_node(const Node& n) {
   return result;
 }
 
-void expect_outputs(const Node& n, const std::vector<std::vector<double>>& want,
-                    double tolerance) {
+void expect_outputs(const Node& n, const std::vector<std::vector<double>>& want, double tolerance) {
   SCOPED_TRACE(n.op);
   std::vector<std::vector<double>> got;
   try {
@@ -122,8 +121,8 @@ void expect_outputs(const Node& n, const std::vector<std::vector<double>>& want,
       const bool ok = (std::isnan(a) && std::isnan(b)) || a == b ||
                       std::abs(a - b) <= tolerance * (1.0 + std::abs(b));
       if (!ok && reported++ < 8)
-        ADD_FAILURE() << n.op << " output " << k << " element " << i << ": got " << a
-                      << ", want " << b;
+        ADD_FAILURE() << n.op << " output " << k << " element " << i << ": got " << a << ", want "
+                      << b;
     }
   }
 }
@@ -131,8 +130,8 @@ void expect_outputs(const Node& n, const std::vector<std::vector<double>>& want,
 std::string expanded_text(const Node& n) { return ir::print_text(expand_node_program(n)); }
 
 std::mt19937_64 seeded_rng(const std::string& test) {
-  const auto seed = static_cast<std::uint64_t>(
-      std::chrono::steady_clock::now().time_since_epoch().count());
+  const auto seed =
+      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   std::cout << test << ": seed " << seed << "\n";
   ::testing::Test::RecordProperty("seed", std::to_string(seed));
   return std::mt19937_64(seed);
