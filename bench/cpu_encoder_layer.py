@@ -9,6 +9,10 @@ cold (empty cache) and cached. Run from the repository root:
 
 import argparse
 import os
+
+# OpenBLAS 0.3.21 misdetects this machine's Zen 5 CPU; Sluice's runtime sets this for its own
+# GEMMs, and setting it before torch loads gives torch's BLAS the same kernels (a fair race).
+os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
 import statistics
 import tempfile
 import time

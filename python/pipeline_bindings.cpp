@@ -31,7 +31,7 @@ py::dtype numpy_dtype(ir::DType t) {
     case ir::DType::boolean: return py::dtype("bool");
     case ir::DType::bf16: break;
   }
-  throw UserError("", "dtype bf16 has no numpy equivalent");
+  throw UserError("", "dtype bf16 is not supported by numpy (it has no bfloat16 type)");
 }
 
 /// The IR dtype of a numpy array, by kind and item size (platform-independent).

@@ -91,7 +91,15 @@ class SluiceRep(BackendRep):
         self.input_names = [v.name for v in model.graph.input
                             if v.name not in {t.name for t in model.graph.initializer}]
         self._compiled = {}
-        self.compiled = None if self.frozen else compile_onnx(model, opt_level=opt_level)
+        self.compiled = None
+        if not self.frozen:
+            try:
+                self.compiled = compile_onnx(model, opt_level=opt_level)
+            except _core.Error as error:
+                if "constant" not in str(error) or not self.input_names:
+                    raise
+                # A shape computed from the inputs: compile per input values at run time.
+                self.frozen = list(self.input_names)
 
     def _program_for(self, feed):
         if not self.frozen:
@@ -99,8 +107,16 @@ class SluiceRep(BackendRep):
         values = {name: np.asarray(feed[name]) for name in self.frozen}
         key = tuple((name, v.dtype.str, v.shape, v.tobytes()) for name, v in values.items())
         if key not in self._compiled:
-            self._compiled[key] = compile_onnx(freeze_inputs(self.model, values),
-                                               opt_level=self.opt_level)
+            try:
+                compiled = compile_onnx(freeze_inputs(self.model, values), opt_level=self.opt_level)
+            except _core.Error as error:
+                if "constant" not in str(error):
+                    raise
+                # A shape computed from the inputs (e.g. Range over a scalar input): specialize
+                # on every input.
+                self.frozen = list(self.input_names)
+                return self._program_for(feed)
+            self._compiled[key] = compiled
         return self._compiled[key]
 
     def run(self, inputs, **kwargs):
