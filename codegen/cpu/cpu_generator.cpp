@@ -209,6 +209,7 @@ private:
     if (c.kind != ir::ContainerKind::Scalar && c.storage != ir::Storage::Register &&
         c.storage != ir::Storage::HostStack)
       return false;
+    if (c.lifetime == ir::Lifetime::Persistent) return false;  // keeps its value across runs
     const auto span = constant_span(c);
     return span && *span <= kMaxLocalElements;
   }
