@@ -4,9 +4,10 @@
 /// Values are computed in C++ types (`compute_type`): f16 and bf16 in float (stored as 16-bit
 /// patterns, converted on load and store, and rounded by an explicit `cast<f16>`), bool as
 /// bool. Connectors and locals print as `v_<name>`, symbols and map parameters as `s_<name>`.
-/// Integer `/` and `%` use the prelude's floor-semantics helpers; float-to-integer casts
-/// saturate (NaN gives 0); float `min`/`max` ignore a NaN operand (fmin/fmax), as the IR's
-/// reference interpreter does. Weak literals take the type their context gives them, so
+/// Integer `/` and `%` use the prelude's floor-semantics helpers (a zero divisor gives 0 where
+/// the reference interpreter reports an error: compiled code must not trap); float-to-integer
+/// casts saturate (NaN gives 0); float `min`/`max` ignore a NaN operand (fmin/fmax), as the
+/// IR's reference interpreter does. Weak literals take the type their context gives them, so
 /// `x * 0.5` with an f32 `x` stays in float.
 
 #include <functional>

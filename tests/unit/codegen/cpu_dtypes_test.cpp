@@ -80,6 +80,17 @@ TEST(CpuDtypes, I64FloorDivisionAndModulo) {
     EXPECT_EQ(r[i], av[i] - floor_div(av[i], bv[i]) * bv[i]);
     EXPECT_EQ(s[i], av[((i - 3) % nv + nv) % nv]);
   }
+  // What would trap in hardware does not: a zero divisor gives 0, INT64_MIN / -1 wraps.
+  av = {7, -7, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::min()};
+  bv = {0, 0, -1, 2};
+  q.assign(4, 1);
+  r.assign(4, 1);
+  s.assign(4, 1);
+  built.executable.init({{"N", 4}});
+  built.executable.run({av.data(), bv.data(), q.data(), r.data(), s.data()});
+  EXPECT_EQ(q, (std::vector<std::int64_t>{0, 0, std::numeric_limits<std::int64_t>::min(),
+                                          std::numeric_limits<std::int64_t>::min() / 2}));
+  EXPECT_EQ(r, (std::vector<std::int64_t>{0, 0, 0, 0}));
 }
 
 // Bool containers are bytes 0/1; casts from floats truncate and saturate, NaN gives 0; integer
