@@ -127,6 +127,50 @@ TEST(Framework, ReductionOrdersInitBeforeAccumulate) {
   EXPECT_EQ(maps, (std::vector<std::string>{"reducesum_init", "reducesum"}));
 }
 
+TEST(Framework, ExpandNodeChoosesLibraryImplementation) {
+  ir::Program p = node_program({"MatMul", {}, {f32({2, 3}), f32({3, 4})}, {f32({2, 4})}});
+  const ir::StateId s = p.start_state;
+  const ir::NodeId node(0);
+  expand_node(p, s, node, "blas");
+  EXPECT_EQ(p.states[s].graph.get<ir::LibraryNode>(node).implementation, "blas");
+  // expand_all keeps what `keep` names, and expands it otherwise.
+  ir::Program kept = p;
+  expand_all(kept, {"blas"});
+  EXPECT_TRUE(std::holds_alternative<ir::LibraryNode>(kept.states[s].graph.node(node)));
+  EXPECT_THROW(expand_node(p, s, node, "cublas"), UserError);
+  expand_all(p);
+  EXPECT_FALSE(p.states[s].graph.has_node(node));
+}
+
+// Building directly with the context: write T, read it, write T again. The second write must
+// come after the first write and after the read of the first value.
+TEST(Framework, SecondWriteIsOrderedAfterReadsOfTheFirst) {
+  ir::Program p = node_program({"Relu", {}, {f32({4})}, {f32({4})}});
+  ExpansionContext x(p, p.start_state, ir::NodeId(0));
+  const std::string t = x.transient("t", DType::f32, {4});
+  x.mapped_tasklet("first", "_d0=0:4", {{"a", "x0", "_d0"}}, "y = a;", {{"y", t, "_d0"}});
+  x.mapped_tasklet("read", "_d0=0:4", {{"a", t, "_d0"}}, "y = a * 2.0;", {{"y", "y0", "_d0"}});
+  x.mapped_tasklet("second", "_d0=0:4", {}, "y = 0.0;", {{"y", t, "_d0"}});
+  x.finish();
+  EXPECT_TRUE(ir::verify(p).empty());
+  const ir::Graph& g = p.states[p.start_state].graph;
+  std::map<std::string, std::size_t> position;
+  const auto order = g.topological_order();
+  ASSERT_TRUE(order.has_value());
+  for (std::size_t i = 0; i < order->size(); ++i)
+    if (const auto* m = std::get_if<ir::MapNode>(&g.node((*order)[i]))) position[m->label] = i;
+  EXPECT_LT(position.at("first"), position.at("read"));
+  EXPECT_LT(position.at("read"), position.at("second"));
+  // A container the expansion reads twice at one subset is read once.
+  ir::Program q = node_program({"Add", {}, {f32({3})}, {f32({3})}});
+  ExpansionContext y(q, q.start_state, ir::NodeId(0));
+  y.mapped_tasklet("twice", "_d0=0:3", {{"a", "x0", "_d0"}, {"b", "x0", "_d0"}}, "y = a + b;",
+                   {{"y", "y0", "_d0"}});
+  y.finish();
+  EXPECT_TRUE(ir::verify(q).empty());
+  EXPECT_NE(ir::print_text(q).find("{ y = a + a; }"), std::string::npos) << ir::print_text(q);
+}
+
 TEST(Helpers, BroadcastPointAndShapes) {
   const ir::Expr n = ir::Expr::symbol("N");
   const Point out{ir::Expr::symbol("i"), ir::Expr::symbol("j"), ir::Expr::symbol("k")};
