@@ -22,7 +22,8 @@ using ir::ContainerId;
 using ir::Graph;
 using ir::NodeId;
 
-/// Parallel loops whose iteration count is below this run sequentially (fork/join costs more).
+/// Parallel maps whose nest has fewer iterations than this run sequentially (fork/join costs
+/// more).
 constexpr int kParallelThreshold = 2048;
 /// Largest transient (in elements) kept as a local array instead of a heap buffer.
 constexpr std::int64_t kMaxLocalElements = 1024;
@@ -489,9 +490,10 @@ private:
   void emit_map(std::string& out, const ir::MapNode& map, bool top_level) {
     const LoopPlan loops = plan(map, top_level);
     if (loops.parallel > 0) {
+      // Forking pays off by the work of the whole nest, not by the parallel iterations alone
+      // (a row-wise reduction over few long rows still wants threads).
       ir::Expr iterations = 1;
-      for (std::size_t i = 0; i < loops.parallel; ++i)
-        iterations = iterations * map.params[i].range.size();
+      for (const ir::MapParam& p : map.params) iterations = iterations * p.range.size();
       out += "#pragma omp parallel for schedule(static)" +
              (loops.parallel > 1 ? " collapse(" + std::to_string(loops.parallel) + ")"
                                  : std::string()) +
