@@ -144,11 +144,11 @@ std::filesystem::path ExternalCompiler::compile(const GeneratedSource& source) {
     if (messages.size() > 4000) messages = messages.substr(0, 4000) + "\n[...]";
     std::filesystem::remove(temporary, ec);
     std::filesystem::remove(log, ec);
-    throw UserError(cpp.string(), status == -1 ? "cannot run the compiler '" + options_.compiler +
-                                                     "' (set SLUICE_CXX to a C++ compiler)"
-                                               : "the generated code did not compile (" +
-                                                     options_.compiler + " exit " +
-                                                     std::to_string(status) + "):\n" + messages);
+    throw UserError(cpp.string(), status == -1
+                                      ? "cannot run the compiler '" + options_.compiler +
+                                            "' (set SLUICE_CXX to a C++ compiler)"
+                                      : "the generated code did not compile (" + options_.compiler +
+                                            " exit " + std::to_string(status) + "):\n" + messages);
   }
   std::filesystem::rename(temporary, object);
   std::filesystem::remove(log, ec);

@@ -17,10 +17,10 @@
 namespace sluice::codegen {
 
 struct CompilerOptions {
-  int opt_level = 3;        ///< -O level of the generated code
-  bool native = true;       ///< -march=native
-  std::string compiler;     ///< empty: $SLUICE_CXX, else g++
-  std::string cache_dir;    ///< empty: see above
+  int opt_level = 3;      ///< -O level of the generated code
+  bool native = true;     ///< -march=native
+  std::string compiler;   ///< empty: $SLUICE_CXX, else g++
+  std::string cache_dir;  ///< empty: see above
   /// Appended to the command line (and to the cache key); `$SLUICE_CXXFLAGS` (split at spaces)
   /// is appended to these.
   std::vector<std::string> extra_flags;

@@ -3,7 +3,6 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
-
 #include <utility>
 
 #include "ir/diagnostic.h"
@@ -31,8 +30,8 @@ Executable Executable::load(const std::filesystem::path& path,
   e.handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!e.handle_) {
     const char* why = dlerror();
-    throw UserError(path.string(), std::string("cannot load the compiled code: ") +
-                                       (why ? why : "unknown error"));
+    throw UserError(path.string(),
+                    std::string("cannot load the compiled code: ") + (why ? why : "unknown error"));
   }
   const auto version = lookup<int (*)()>(e.handle_, "sluice_abi_version", path)();
   if (version != kAbiVersion)
@@ -91,7 +90,8 @@ void Executable::init(const std::map<std::string, std::int64_t>& symbol_values) 
 void Executable::run(const std::vector<void*>& args) {
   SLUICE_CHECK(state_ != nullptr, "Executable::run before init");
   const int rc = run_(state_, args.data());
-  if (rc != 0) throw UserError("", "the compiled program failed (status " + std::to_string(rc) + ")");
+  if (rc != 0)
+    throw UserError("", "the compiled program failed (status " + std::to_string(rc) + ")");
 }
 
 std::vector<double> Executable::kernel_times() const {

@@ -109,9 +109,11 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
       const std::size_t r = c.rank();
       if (r >= 1) index += " + (" + e(c.shape[r - 1]) + " == 1 ? 0 : j) * " + e(c.strides[r - 1]);
       if (r >= 2) index += " + (" + e(c.shape[r - 2]) + " == 1 ? 0 : i) * " + e(c.strides[r - 2]);
-      out += "    for (int64_t i = 0; i < m; ++i)\n      for (int64_t j = 0; j < n; ++j)\n"
-             "        " + y.pointer + "[i * " + e(y.c->strides[0]) + " + j] = (" + scalar + ")" +
-             literal(beta) + " * " + cp + "[" + index + "];\n";
+      out +=
+          "    for (int64_t i = 0; i < m; ++i)\n      for (int64_t j = 0; j < n; ++j)\n"
+          "        " +
+          y.pointer + "[i * " + e(y.c->strides[0]) + " + j] = (" + scalar + ")" + literal(beta) +
+          " * " + cp + "[" + index + "];\n";
     }
     out += "    if (m > 0 && n > 0) " + gemm + "(" + std::to_string(kRowMajor) + ", " +
            std::to_string(ta ? kTrans : kNoTrans) + ", " + std::to_string(tb ? kTrans : kNoTrans) +

@@ -10,8 +10,7 @@ std::string cpp_expr(const ir::Expr& expr) {
   const auto join = [&](const char* op) {
     std::string out = "(";
     const auto& operands = expr.operands();
-    for (std::size_t i = 0; i < operands.size(); ++i)
-      out += (i ? op : "") + cpp_expr(operands[i]);
+    for (std::size_t i = 0; i < operands.size(); ++i) out += (i ? op : "") + cpp_expr(operands[i]);
     return out + ")";
   };
   const auto fold = [&](const char* fn) {

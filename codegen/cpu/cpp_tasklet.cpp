@@ -29,9 +29,9 @@ bool computes_as_float(DType t) {
 VType unify(const VType& a, const VType& b) {
   if (a.kind == VType::Typed) return a;
   if (b.kind == VType::Typed) return b;
-  return {a.kind == VType::WeakFloat || b.kind == VType::WeakFloat ? VType::WeakFloat
-                                                                   : VType::WeakInt,
-          DType::f32};
+  return {
+      a.kind == VType::WeakFloat || b.kind == VType::WeakFloat ? VType::WeakFloat : VType::WeakInt,
+      DType::f32};
 }
 
 /// A weak type settled by context (or its default: i64 for integers, f32 for floats).
@@ -120,8 +120,7 @@ public:
                                : std::to_string(e.int_value());
       case TaskletOp::Float: return float_literal(e.float_value(), t);
       case TaskletOp::Bool: return e.bool_value() ? "true" : "false";
-      case TaskletOp::Var:
-        return vars.contains(e.name()) ? "v_" + e.name() : cpp_symbol(e.name());
+      case TaskletOp::Var: return vars.contains(e.name()) ? "v_" + e.name() : cpp_symbol(e.name());
       case TaskletOp::Neg: return "(-" + operand(0, t) + ")";
       case TaskletOp::Not: return "(!" + operand(0, DType::boolean) + ")";
       case TaskletOp::Add: return binary(" + ");
@@ -139,11 +138,14 @@ public:
       case TaskletOp::Le: return compare(" <= ");
       case TaskletOp::Gt: return compare(" > ");
       case TaskletOp::Ge: return compare(" >= ");
-      case TaskletOp::And: return "(" + operand(0, DType::boolean) + " && " + operand(1, DType::boolean) + ")";
-      case TaskletOp::Or: return "(" + operand(0, DType::boolean) + " || " + operand(1, DType::boolean) + ")";
+      case TaskletOp::And:
+        return "(" + operand(0, DType::boolean) + " && " + operand(1, DType::boolean) + ")";
+      case TaskletOp::Or:
+        return "(" + operand(0, DType::boolean) + " || " + operand(1, DType::boolean) + ")";
       case TaskletOp::Cast: return cast(e);
       case TaskletOp::Select:
-        return "(" + operand(0, DType::boolean) + " ? " + operand(1, t) + " : " + operand(2, t) + ")";
+        return "(" + operand(0, DType::boolean) + " ? " + operand(1, t) + " : " + operand(2, t) +
+               ")";
       case TaskletOp::Exp: return call("std::exp");
       case TaskletOp::Log: return call("std::log");
       case TaskletOp::Tanh: return call("std::tanh");
@@ -159,9 +161,11 @@ public:
       case TaskletOp::Abs: return computes_as_float(t) ? call("std::fabs") : call("sl_abs");
       case TaskletOp::Pow: return call("std::pow");
       case TaskletOp::Min:
-        return computes_as_float(t) ? call("std::fmin") : "((" + compute_type(t) + ")" + call("sl_min") + ")";
+        return computes_as_float(t) ? call("std::fmin")
+                                    : "((" + compute_type(t) + ")" + call("sl_min") + ")";
       case TaskletOp::Max:
-        return computes_as_float(t) ? call("std::fmax") : "((" + compute_type(t) + ")" + call("sl_max") + ")";
+        return computes_as_float(t) ? call("std::fmax")
+                                    : "((" + compute_type(t) + ")" + call("sl_max") + ")";
       default: break;
     }
     // Functions added to the language later print as the <cmath> function of that name.

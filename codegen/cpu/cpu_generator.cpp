@@ -105,8 +105,10 @@ public:
     for (const ContainerId id : program_.containers.ids()) {
       const Container& c = program_.containers[id];
       if (!c.transient || c.view) continue;
-      if (is_local(c)) locals_.insert(id);
-      else transients_.push_back(id);
+      if (is_local(c))
+        locals_.insert(id);
+      else
+        transients_.push_back(id);
     }
     std::set<ContainerId> run_locals;
     for (const ir::StateId s : program_.states.ids())
@@ -118,10 +120,10 @@ public:
     code << kCpuPrelude;
     if (options_.timers) code << kCpuTimerPrelude;
     code << '\n';
-    code << "struct SluiceState {\n  int64_t symbols[" << std::max<std::size_t>(1, out_.symbols.size())
-         << "];\n  void* buffers[" << std::max<std::size_t>(1, transients_.size())
-         << "];\n  double kernel_seconds[" << std::max<std::size_t>(1, out_.kernels.size())
-         << "];\n};\n\n";
+    code << "struct SluiceState {\n  int64_t symbols["
+         << std::max<std::size_t>(1, out_.symbols.size()) << "];\n  void* buffers["
+         << std::max<std::size_t>(1, transients_.size()) << "];\n  double kernel_seconds["
+         << std::max<std::size_t>(1, out_.kernels.size()) << "];\n};\n\n";
     code << "static const char* const sl_kernel_names[] = {";
     for (const std::string& k : out_.kernels) code << '"' << escape(k) << "\", ";
     code << "nullptr};\n\n";
@@ -237,8 +239,8 @@ private:
 
   void declare_symbols(std::ostringstream& code, const char* from) const {
     for (std::size_t i = 0; i < out_.symbols.size(); ++i)
-      code << "  int64_t " << cpp_symbol(out_.symbols[i]) << " = " << from << "[" << i << "];\n  (void)"
-           << cpp_symbol(out_.symbols[i]) << ";\n";
+      code << "  int64_t " << cpp_symbol(out_.symbols[i]) << " = " << from << "[" << i
+           << "];\n  (void)" << cpp_symbol(out_.symbols[i]) << ";\n";
   }
 
   void emit_init(std::ostringstream& code) const {
@@ -259,8 +261,8 @@ private:
       }
       span += ")";
       code << "  {\n    const int64_t n = (" << empty << ") ? 0 : " << span << ";\n"
-           << "    const size_t bytes = ((size_t)(n > 0 ? n : 1) * sizeof("
-           << storage_type(c.dtype) << ") + 63) / 64 * 64;\n"
+           << "    const size_t bytes = ((size_t)(n > 0 ? n : 1) * sizeof(" << storage_type(c.dtype)
+           << ") + 63) / 64 * 64;\n"
            << "    st->buffers[" << i << "] = std::aligned_alloc(64, bytes);\n"
            << "    if (!st->buffers[" << i << "]) { sluice_finalize(st); return nullptr; }\n"
            << "    std::memset(st->buffers[" << i << "], 0, bytes);\n  }\n";
@@ -355,7 +357,8 @@ private:
     out += "  while (sl_state >= 0) {\n    switch (sl_state) {\n";
     for (const ir::StateId s : program_.states.ids()) {
       const ir::State& state = program_.states[s];
-      out += "    case " + std::to_string(s.value) + ": {  // state '" + escape(state.label) + "'\n";
+      out +=
+          "    case " + std::to_string(s.value) + ": {  // state '" + escape(state.label) + "'\n";
       out += emit_graph_kernels(state.graph, state.label);
       out += "      sl_state = -1;\n";
       bool first = true;
@@ -464,9 +467,8 @@ private:
     for (const ir::MapParam& p : map.params) map_params.insert(p.name);
     collect_body(*map.body, wcr, map_params, nested);
     const auto conflict_free = [&](const std::vector<std::string>& params) {
-      return std::all_of(wcr.begin(), wcr.end(), [&](const ir::Memlet* m) {
-        return distinct_per(*m, params, map_params);
-      });
+      return std::all_of(wcr.begin(), wcr.end(),
+                         [&](const ir::Memlet* m) { return distinct_per(*m, params, map_params); });
     };
     if (vector) {
       result.simd = !nested && !map.params.empty() && conflict_free({map.params.back().name});
@@ -576,8 +578,8 @@ private:
     names.subscript = [&](const std::string& name, const std::vector<std::string>& index) {
       const auto it = array_memlets.find(name);
       if (it == array_memlets.end())
-        throw UserError("tasklet '" + t.label + "'", "subscripted name '" + name +
-                                                         "' is not an input connector with data");
+        throw UserError("tasklet '" + t.label + "'",
+                        "subscripted name '" + name + "' is not an input connector with data");
       const ir::Memlet& m = *it->second;
       std::vector<std::string> absolute;
       for (std::size_t d = 0; d < m.subset.size(); ++d) {

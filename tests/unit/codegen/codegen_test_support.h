@@ -1,8 +1,6 @@
 #pragma once
 // Shared by the codegen tests: generate + compile + load a program, typed host buffers, random
 // inputs with a printed seed, and a relative comparison.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -12,6 +10,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "codegen/compiler.h"
 #include "codegen/cpu/cpu_generator.h"

@@ -103,8 +103,9 @@ TEST(Compiler, AMissingCompilerIsAUserError) {
   CompilerOptions o = cache.options();
   o.compiler = "/nonexistent/sluice-c++";
   ExternalCompiler compiler(o);
-  EXPECT_NE(message_of([&] { compiler.compile(generate_cpu(samples::producer_consumer())); })
-                .find("/nonexistent/sluice-c++"),
+  EXPECT_NE(message_of([&] {
+              compiler.compile(generate_cpu(samples::producer_consumer()));
+            }).find("/nonexistent/sluice-c++"),
             std::string::npos);
 }
 

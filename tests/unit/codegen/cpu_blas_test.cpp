@@ -115,9 +115,11 @@ void check_gemm(DType dtype, double tolerance) {
   b.array("C", dtype, {n});
   b.array("Y", dtype, {m, n});
   const double alpha = 0.5, beta = -2.0;
-  auto built = build(one_library_node(
-      b, "Gemm", {"A", "B", "C"}, "Y",
-      {{"transA", std::int64_t{1}}, {"transB", std::int64_t{1}}, {"alpha", alpha}, {"beta", beta}}));
+  auto built = build(one_library_node(b, "Gemm", {"A", "B", "C"}, "Y",
+                                      {{"transA", std::int64_t{1}},
+                                       {"transB", std::int64_t{1}},
+                                       {"alpha", alpha},
+                                       {"beta", beta}}));
   const int mv = 13, nv = 8, kv = 21;
   const auto a64 = testing::random_doubles(rng, kv * mv);
   const auto b64 = testing::random_doubles(rng, nv * kv);

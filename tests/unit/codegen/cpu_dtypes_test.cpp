@@ -118,12 +118,12 @@ TEST(CpuDtypes, BoolAndCasts) {
   std::vector<std::int32_t> i32(nv);
   std::vector<std::int8_t> i8(nv), w(nv);
   built.executable.init({{"N", nv}});
-  built.executable.run({const_cast<float*>(x.data()), const_cast<std::uint8_t*>(m.data()),
-                        p.data(), i32.data(), i8.data(), w.data()});
+  built.executable.run({const_cast<float*>(x.data()), const_cast<std::uint8_t*>(m.data()), p.data(),
+                        i32.data(), i8.data(), w.data()});
   EXPECT_EQ(p, (std::vector<std::uint8_t>{1, 0, 0, 1, 0, 1, 1, 0}));
-  EXPECT_EQ(i32, (std::vector<std::int32_t>{2, -2, std::numeric_limits<std::int32_t>::max(),
-                                            std::numeric_limits<std::int32_t>::min(), 0, 300, 0,
-                                            0}));
+  EXPECT_EQ(i32,
+            (std::vector<std::int32_t>{2, -2, std::numeric_limits<std::int32_t>::max(),
+                                       std::numeric_limits<std::int32_t>::min(), 0, 300, 0, 0}));
   EXPECT_EQ(i8, (std::vector<std::int8_t>{2, -2, 127, -128, 0, 127, 0, 0}));
   for (int i = 0; i < nv; ++i) EXPECT_EQ(w[i], static_cast<std::int8_t>(i * 100)) << i;
 }

@@ -32,8 +32,8 @@ TEST(CpuExpandedOps, GatherMatMulSoftmax) {
   b.transient("L", DType::f32, {t, h});
   b.array("Y", DType::f32, {t, h});
   auto g = b.state("main");
-  const ir::NodeId gather = g.library("gather", "Gather", {"in0", "in1"}, {"out0"},
-                                      {{"axis", std::int64_t{0}}});
+  const ir::NodeId gather =
+      g.library("gather", "Gather", {"in0", "in1"}, {"out0"}, {{"axis", std::int64_t{0}}});
   g.read(g.access("E"), "0:V, 0:D", gather, "in0");
   g.read(g.access("I"), "0:T", gather, "in1");
   const ir::NodeId gn = g.access("G");
@@ -62,14 +62,15 @@ TEST(CpuExpandedOps, GatherMatMulSoftmax) {
   std::vector<float> y(tv * hv);
   built.executable.init({{"V", vv}, {"T", tv}, {"D", dv}, {"H", hv}});
   ASSERT_EQ(built.source.arguments, (std::vector<std::string>{"E", "I", "W", "Y"}));
-  built.executable.run({const_cast<float*>(e.data()), idx.data(), const_cast<float*>(w.data()),
-                        y.data()});
+  built.executable.run(
+      {const_cast<float*>(e.data()), idx.data(), const_cast<float*>(w.data()), y.data()});
   std::vector<double> expected(tv * hv);
   for (int i = 0; i < tv; ++i) {
     const std::int64_t row = idx[i] < 0 ? idx[i] + vv : idx[i];
     std::vector<double> logits(hv, 0.0);
     for (int j = 0; j < hv; ++j)
-      for (int l = 0; l < dv; ++l) logits[j] += static_cast<double>(e[row * dv + l]) * w[l * hv + j];
+      for (int l = 0; l < dv; ++l)
+        logits[j] += static_cast<double>(e[row * dv + l]) * w[l * hv + j];
     double mx = -1e300, sum = 0;
     for (const double x : logits) mx = std::max(mx, x);
     for (const double x : logits) sum += std::exp(x - mx);

@@ -1,9 +1,9 @@
 // What the generator writes for a tiny program, in full below the prelude, so a reviewer sees the
 // output and a change to it is deliberate: Y[i] = 2 * X[i] + b over a parallel map, then a
 // sequential row-wise sum with a write conflict.
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "codegen/cpu/cpu_generator.h"
 #include "codegen/cpu/prelude.h"
@@ -28,7 +28,7 @@ ir::Program tiny() {
   return b.build();
 }
 
-constexpr std::string_view kExpected = R"CPP(
+constexpr std::string_view kExpected = R"GEN(
 
 struct SluiceState {
   int64_t symbols[1];
@@ -111,7 +111,7 @@ int sluice_run(void* state, void* const* args) {
 }
 
 }  // extern "C"
-)CPP";
+)GEN";
 
 TEST(CpuGolden, TinyProgram) {
   const GeneratedSource source = generate_cpu(tiny(), CpuOptions{.timers = false});

@@ -86,11 +86,11 @@ TEST(CpuMemlets, WriteConflictsSumMaxProduct) {
   // The generated code parallelizes exactly where updates cannot collide.
   const std::string& code = built.source.code;
   const auto pragma_before = [&](const std::string& kernel) {
-    const auto at = code.find("kernel " + std::to_string(std::find(built.source.kernels.begin(),
-                                                                   built.source.kernels.end(),
-                                                                   kernel) -
-                                                         built.source.kernels.begin()) +
-                              ": " + kernel + "\n");
+    const auto at = code.find(
+        "kernel " +
+        std::to_string(std::find(built.source.kernels.begin(), built.source.kernels.end(), kernel) -
+                       built.source.kernels.begin()) +
+        ": " + kernel + "\n");
     EXPECT_NE(at, std::string::npos) << kernel;
     const auto next_kernel = code.find("// kernel", at + 1);
     return code.substr(at, next_kernel - at).find("#pragma omp parallel for") != std::string::npos;
@@ -105,8 +105,8 @@ TEST(CpuMemlets, WriteConflictsSumMaxProduct) {
   std::vector<double> colsum(mv);
   std::vector<float> total(1), biggest(1), rowprod(nv);
   built.executable.init({{"N", nv}, {"M", mv}});
-  built.executable.run({const_cast<float*>(xv.data()), colsum.data(), total.data(),
-                        biggest.data(), rowprod.data()});
+  built.executable.run(
+      {const_cast<float*>(xv.data()), colsum.data(), total.data(), biggest.data(), rowprod.data()});
   std::vector<double> ecol(mv, 0.0), eprod(nv, 1.0);
   double etotal = 0, ebig = -std::numeric_limits<double>::infinity();
   for (int i = 0; i < nv; ++i)
@@ -133,9 +133,9 @@ TEST(CpuMemlets, GatherThroughASubscript) {
   b.array("D", DType::f32, {n, m});
   b.array("I", DType::i64, {k});
   b.array("Y", DType::f32, {k, m});
-  b.state("main").mapped_tasklet(
-      "gather", "i=0:K, j=0:M", {{"d", "D", "0:N, j"}, {"x", "I", "i"}},
-      "let r: i64 = select(x < 0, x + N, x);\ny = d[r, 0];", {{"y", "Y", "i, j"}});
+  b.state("main").mapped_tasklet("gather", "i=0:K, j=0:M", {{"d", "D", "0:N, j"}, {"x", "I", "i"}},
+                                 "let r: i64 = select(x < 0, x + N, x);\ny = d[r, 0];",
+                                 {{"y", "Y", "i, j"}});
   auto built = build(b.build());
   const int nv = 11, mv = 4, kv = 20;
   const auto d = random_floats(rng, nv * mv);

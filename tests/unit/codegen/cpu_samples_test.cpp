@@ -12,8 +12,8 @@ using testing::build;
 using testing::expect_near;
 using testing::random_floats;
 
-std::vector<float> reference_matmul(const std::vector<float>& a, const std::vector<float>& b,
-                                    int m, int n, int k) {
+std::vector<float> reference_matmul(const std::vector<float>& a, const std::vector<float>& b, int m,
+                                    int n, int k) {
   std::vector<float> c(static_cast<std::size_t>(m * n));
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) {
@@ -101,8 +101,7 @@ TEST(CpuSamples, SmallLayerCallsBlas) {
                         const_cast<float*>(bias.data()), y.data()});
   auto expected = reference_matmul(x, w, n, h, k);
   for (int i = 0; i < n; ++i)
-    for (int j = 0; j < h; ++j)
-      expected[i * h + j] = std::max(expected[i * h + j] + bias[j], 0.0f);
+    for (int j = 0; j < h; ++j) expected[i * h + j] = std::max(expected[i * h + j] + bias[j], 0.0f);
   expect_near(y, expected);
 }
 

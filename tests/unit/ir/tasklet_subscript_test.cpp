@@ -90,23 +90,22 @@ TEST(TaskletSubscript, TypeIsTheConnectorsAndIndicesAreIntegers) {
                                          {{"d", DType::f16}, {"h", DType::i64}, {"j", DType::i32}});
   EXPECT_EQ(types.at("y"), DType::f16);
   EXPECT_EQ(types.at("z"), DType::i64);
-  EXPECT_EQ(
-      error_of([] {
-        infer_tasklet_types(parse_tasklet("y = d[x];"), {{"d", DType::f32}, {"x", DType::f32}});
-      }),
-      "statement 1: in 'y = d[x];': subscript index of 'd' has type f32; indices must be "
-      "integers");
   EXPECT_EQ(error_of([] {
-              infer_tasklet_types(parse_tasklet("y = d[0, 1.5];"), {{"d", DType::f32}});
+              infer_tasklet_types(parse_tasklet("y = d[x];"),
+                                  {{"d", DType::f32}, {"x", DType::f32}});
             }),
-            "statement 1: in 'y = d[0, 1.5];': subscript index of 'd' has type float literal; "
-            "indices must be integers");
+            "statement 1: in 'y = d[x];': subscript index of 'd' has type f32; indices must be "
+            "integers");
   EXPECT_EQ(
-      error_of([] {
-        infer_tasklet_types(parse_tasklet("y = d[i < 2];"), {{"d", DType::f32}, {"i", DType::i64}});
-      }),
-      "statement 1: in 'y = d[i < 2];': subscript index of 'd' has type bool; indices must "
-      "be integers");
+      error_of([] { infer_tasklet_types(parse_tasklet("y = d[0, 1.5];"), {{"d", DType::f32}}); }),
+      "statement 1: in 'y = d[0, 1.5];': subscript index of 'd' has type float literal; "
+      "indices must be integers");
+  EXPECT_EQ(error_of([] {
+              infer_tasklet_types(parse_tasklet("y = d[i < 2];"),
+                                  {{"d", DType::f32}, {"i", DType::i64}});
+            }),
+            "statement 1: in 'y = d[i < 2];': subscript index of 'd' has type bool; indices must "
+            "be integers");
   // Indices of every integer type, literals, and a subscript of an integer connector as index.
   const auto mixed = infer_tasklet_types(parse_tasklet("y = d[a, b, c, 2, idx[0] + 1] + 1.0;"),
                                          {{"d", DType::bf16},
@@ -169,9 +168,7 @@ TEST(TaskletSubscript, TheInterpreterReadsArraysThroughCallbacks) {
 }
 
 TEST(TaskletSubscript, TheInterpreterNeedsArrayValues) {
-  EXPECT_EQ(error_of([] {
-              evaluate_tasklet(parse_tasklet("y = d[0];"), {{"d", 1.0}});
-            }),
+  EXPECT_EQ(error_of([] { evaluate_tasklet(parse_tasklet("y = d[0];"), {{"d", 1.0}}); }),
             "statement 1: subscript of 'd' needs array values");
   EXPECT_EQ(error_of([] { evaluate_tasklet_expr(parse_tasklet_expr("1 + e[0]"), {}); }),
             "expression: subscript of 'e' needs array values");
