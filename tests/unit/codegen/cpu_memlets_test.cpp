@@ -233,5 +233,43 @@ TEST(CpuMemlets, InterstateLoop) {
   }
 }
 
+// Vectorized maps get `omp simd` on their innermost loop unless a write conflict would make the
+// lanes collide (a sum over that loop).
+TEST(CpuMemlets, VectorizedMaps) {
+  auto rng = testing::seeded_rng();
+  ProgramBuilder b("simd");
+  const Expr n = b.symbol("N");
+  b.array("X", DType::f32, {n});
+  b.array("Y", DType::f32, {n});
+  b.array("S", DType::f64, {1});
+  auto g = b.state("main");
+  const ir::NodeId x = g.access("X");
+  g.mapped_tasklet("scale", "i=0:N", {{"x", "X", "i", {}, x}}, "y = x * 3.0;", {{"y", "Y", "i"}},
+                   ir::Schedule::Vectorized);
+  g.mapped_tasklet("sum", "i=0:N", {{"x", "X", "i", {}, x}}, "s = cast<f64>(x);",
+                   {{"s", "S", "0", WriteConflict::Sum}}, ir::Schedule::Vectorized);
+  auto built = build(b.build());
+  const std::string& code = built.source.code;
+  const auto simd = code.find("#pragma omp simd");
+  ASSERT_NE(simd, std::string::npos);
+  EXPECT_EQ(code.find("#pragma omp simd", simd + 1), std::string::npos);  // not on the sum
+  EXPECT_LT(code.find("kernel 0: scale"), simd);
+  EXPECT_GT(code.find("kernel 1: sum"), simd);
+  const int nv = 1001;
+  const auto xv = random_floats(rng, nv);
+  std::vector<float> y(nv);
+  std::vector<double> sum{5.0};  // accumulates onto what is there
+  built.executable.init({{"N", nv}});
+  built.executable.run({const_cast<float*>(xv.data()), y.data(), sum.data()});
+  std::vector<float> ey(nv);
+  double es = 5.0;
+  for (int i = 0; i < nv; ++i) {
+    ey[i] = xv[i] * 3.0f;
+    es += xv[i];
+  }
+  expect_near(y, ey);
+  expect_near(sum, std::vector<double>{es}, 1e-12);
+}
+
 }  // namespace
 }  // namespace sluice::codegen
