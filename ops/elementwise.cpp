@@ -3,6 +3,7 @@
 // code type-checks for f16, f32 and f64 (and for integers where the op allows them).
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -119,9 +120,9 @@ ExpandFunction variadic(std::string op, bool mean = false) {
       if (e.empty()) {
         e = v;
       } else if (op == "+") {
-        e = e + " + " + v;
+        e.append(" + ").append(v);
       } else {
-        e = op + "(" + e + ", " + v + ")";
+        e = std::string(op).append("(").append(e).append(", ").append(v).append(")");
       }
       ++n;
     }
@@ -228,8 +229,10 @@ void expand_is_inf(ExpansionContext& x) {
   const bool negative = x.attr_int("detect_negative", 1) != 0;
   const bool positive = x.attr_int("detect_positive", 1) != 0;
   std::string e = "false";
-  if (positive) e = "a == " + lit(x, INFINITY);
-  if (negative) e = (positive ? e + " || " : std::string()) + "a == " + lit(x, -INFINITY);
+  if (positive) e = "a == " + lit(x, std::numeric_limits<double>::infinity());
+  if (negative)
+    e = (positive ? e + " || " : std::string()) +
+        "a == " + lit(x, -std::numeric_limits<double>::infinity());
   elementwise(x, "y = " + e + ";");
 }
 
@@ -271,17 +274,24 @@ void expand_bit_shift(ExpansionContext& x) {
 std::string atan_code(const ExpansionContext& x, const std::string& v, int halvings) {
   const std::string t = type_of_input(x);
   std::string code = "let h0: " + t + " = " + v + ";";
+  const std::string one = lit(x, 1);
   for (int k = 1; k <= halvings; ++k) {
     const std::string prev = "h" + std::to_string(k - 1);
-    code += " let h" + std::to_string(k) + ": " + t + " = " + prev + " / (" + lit(x, 1) +
-            " + sqrt(" + lit(x, 1) + " + " + prev + " * " + prev + "));";
+    code.append(" let h").append(std::to_string(k)).append(": ").append(t).append(" = ");
+    code.append(prev).append(" / (").append(one).append(" + sqrt(").append(one).append(" + ");
+    code.append(prev).append(" * ").append(prev).append("));");
   }
   const std::string h = "h" + std::to_string(halvings);
+  // Horner's scheme, innermost term first.
   std::string poly = lit(x, 1.0 / 25.0);
-  for (int n = 11; n >= 0; --n)
-    poly = lit(x, (n % 2 == 0 ? 1.0 : -1.0) / (2 * n + 1)) + " + s * (" + poly + ")";
-  code += " let s: " + t + " = " + h + " * " + h + "; let r: " + t + " = " +
-          lit(x, static_cast<double>(1 << halvings)) + " * " + h + " * (" + poly + ");";
+  for (int n = 11; n >= 0; --n) {
+    std::string outer = lit(x, (n % 2 == 0 ? 1.0 : -1.0) / (2 * n + 1));
+    poly = outer.append(" + s * (").append(poly).append(")");
+  }
+  code.append(" let s: ").append(t).append(" = ").append(h).append(" * ").append(h);
+  code.append("; let r: ").append(t).append(" = ");
+  code.append(lit(x, static_cast<double>(1 << halvings))).append(" * ").append(h);
+  code.append(" * (").append(poly).append(");");
   return code;
 }
 

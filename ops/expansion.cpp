@@ -137,11 +137,11 @@ const char* attribute_kind(const ir::AttributeValue& v) {
 
 // Looks the attribute up; returns the fallback when absent, fails when absent without one.
 template <typename T, typename Convert>
-T ExpansionContext::attr_as(std::string_view name, const std::optional<T>& fallback,
-                            const char* wanted, Convert convert) const {
+T ExpansionContext::attr_as(std::string_view name, std::optional<T> fallback, const char* wanted,
+                            Convert convert) const {
   const auto it = node_.attributes.find(std::string(name));
   if (it == node_.attributes.end()) {
-    if (fallback) return *fallback;
+    if (fallback) return *std::move(fallback);
     fail("attribute '" + std::string(name) + "' is missing");
   }
   std::optional<T> value = convert(it->second);
@@ -172,7 +172,7 @@ double ExpansionContext::attr_float(std::string_view name, std::optional<double>
 
 std::string ExpansionContext::attr_string(std::string_view name,
                                           std::optional<std::string> fallback) const {
-  return attr_as<std::string>(name, fallback, "a string",
+  return attr_as<std::string>(name, std::move(fallback), "a string",
                               [](const ir::AttributeValue& v) -> std::optional<std::string> {
                                 if (const auto* s = std::get_if<std::string>(&v)) return *s;
                                 return std::nullopt;
@@ -182,7 +182,7 @@ std::string ExpansionContext::attr_string(std::string_view name,
 std::vector<std::int64_t> ExpansionContext::attr_ints(
     std::string_view name, std::optional<std::vector<std::int64_t>> fallback) const {
   return attr_as<std::vector<std::int64_t>>(
-      name, fallback, "a list of ints",
+      name, std::move(fallback), "a list of ints",
       [](const ir::AttributeValue& v) -> std::optional<std::vector<std::int64_t>> {
         if (const auto* l = std::get_if<std::vector<std::int64_t>>(&v)) return *l;
         if (const auto* i = std::get_if<std::int64_t>(&v)) return std::vector{*i};
@@ -193,7 +193,7 @@ std::vector<std::int64_t> ExpansionContext::attr_ints(
 std::vector<double> ExpansionContext::attr_floats(
     std::string_view name, std::optional<std::vector<double>> fallback) const {
   return attr_as<std::vector<double>>(
-      name, fallback, "a list of floats",
+      name, std::move(fallback), "a list of floats",
       [](const ir::AttributeValue& v) -> std::optional<std::vector<double>> {
         if (const auto* l = std::get_if<std::vector<double>>(&v)) return *l;
         if (const auto* l = std::get_if<std::vector<std::int64_t>>(&v))

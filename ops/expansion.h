@@ -113,7 +113,7 @@ public:
 
 private:
   template <typename T, typename Convert>
-  T attr_as(std::string_view name, const std::optional<T>& fallback, const char* wanted,
+  T attr_as(std::string_view name, std::optional<T> fallback, const char* wanted,
             Convert convert) const;
   [[nodiscard]] std::string unique_name(std::string_view hint) const;
   // Adds the ordering edges recorded by `write_node` once the writers exist.

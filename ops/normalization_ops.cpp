@@ -28,7 +28,7 @@ std::string reduced(ExpansionContext& x, const std::string& label, const std::st
                     ir::WriteConflict wcr, const std::string& accumulate,
                     const std::string& finalize,
                     const std::vector<std::pair<std::string, std::string>>& extras = {},
-                    std::string into = "") {
+                    const std::string& into = "") {
   const ir::Container in = x.container(input);
   Reduction r;
   r.input = input;
@@ -53,10 +53,11 @@ std::string as(ir::DType to, ir::DType from, const std::string& e) {
 
 // Mean over `axes` (keepdims), computed in `t`.
 std::string mean_of(ExpansionContext& x, const std::string& label, const std::string& input,
-                    const std::vector<std::int64_t>& axes, ir::DType t, std::string into = "") {
+                    const std::vector<std::int64_t>& axes, ir::DType t,
+                    const std::string& into = "") {
   const ir::Container in = x.container(input);
   return reduced(x, label, input, axes, t, lit(t, 0), ir::WriteConflict::Sum, as(t, in.dtype, "a"),
-                 "s / " + count_as(t, reduced_count(in.shape, axes)), {}, std::move(into));
+                 "s / " + count_as(t, reduced_count(in.shape, axes)), {}, into);
 }
 
 // E[(x - mean)^2] over `axes`, turned into the stored value by `finalize` (given the
@@ -64,12 +65,12 @@ std::string mean_of(ExpansionContext& x, const std::string& label, const std::st
 std::string variance_of(ExpansionContext& x, const std::string& label, const std::string& input,
                         const std::string& mean, const std::vector<std::int64_t>& axes, ir::DType t,
                         const std::function<std::string(const std::string&)>& finalize,
-                        std::string into = "") {
+                        const std::string& into = "") {
   const ir::Container in = x.container(input);
   const std::string v = "(s / " + count_as(t, reduced_count(in.shape, axes)) + ")";
   const std::string a = as(t, in.dtype, "a");
   return reduced(x, label, input, axes, t, lit(t, 0), ir::WriteConflict::Sum,
-                 "(" + a + " - m) * (" + a + " - m)", finalize(v), {{"m", mean}}, std::move(into));
+                 "(" + a + " - m) * (" + a + " - m)", finalize(v), {{"m", mean}}, into);
 }
 
 // Softmax, LogSoftmax: opset-13 semantics (one axis, default -1).
