@@ -1,0 +1,68 @@
+// Every ONNX backend node test of the compute ops (inputs and expected outputs from onnx's own
+// reference; tests/unit/ops/data/onnx_compute_cases.txt, made by make_onnx_compute_cases.py),
+// expanded, verified and run by the reference interpreter.
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "ir/diagnostic.h"
+#include "op_case_util.h"
+#include "ops/expansion.h"
+
+namespace sluice::ops::testing {
+namespace {
+
+// Random Dropout masks and batch statistics: training mode (with a ratio of zero, Dropout in
+// training mode is the identity and runs).
+bool training(const OpCase& c) {
+  return c.name.find("training") != std::string::npos &&
+         c.name.find("zero_ratio") == std::string::npos;
+}
+
+std::vector<OpCase> all_cases() {
+  return load_cases(std::string(SLUICE_SOURCE_DIR) + "/tests/unit/ops/data/onnx_compute_cases.txt");
+}
+
+// Inference semantics: Dropout and BatchNormalization in training mode are refused.
+std::vector<OpCase> compute_cases() {
+  std::vector<OpCase> cases;
+  for (OpCase& c : all_cases()) {
+    if (training(c)) continue;
+    // f16 results are rounded to half precision by onnx; the interpreter computes in double.
+    for (const auto& out : c.outputs)
+      if (out.dtype == ir::DType::f16) c.tolerance = 2e-3;
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+class OnnxComputeCase : public ::testing::TestWithParam<OpCase> {};
+
+TEST_P(OnnxComputeCase, MatchesReference) { check_case(GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(Onnx, OnnxComputeCase, ::testing::ValuesIn(compute_cases()),
+                         [](const ::testing::TestParamInfo<OpCase>& info) {
+                           return info.param.name.substr(5);  // drop "test_"
+                         });
+
+TEST(OnnxComputeCases, TrainingModeIsRefused) {
+  int refused = 0;
+  for (const OpCase& c : all_cases()) {
+    if (!training(c)) continue;
+    SCOPED_TRACE(c.name);
+    ir::Program p = node_program(node_of(c));
+    try {
+      expand_all(p);
+      ADD_FAILURE() << "no error";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("training mode"), std::string::npos) << e.what();
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 6);
+}
+
+}  // namespace
+}  // namespace sluice::ops::testing
