@@ -104,6 +104,7 @@ std::vector<double> Executable::kernel_times() const {
 
 std::vector<std::string> Executable::kernel_names() const {
   std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(num_kernels_()));
   for (int k = 0; k < num_kernels_(); ++k) names.emplace_back(kernel_name_(k));
   return names;
 }

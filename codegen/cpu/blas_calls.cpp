@@ -59,7 +59,7 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
   // other names (`A`, `B`, `Y`) is read by the position of the name in its connector list.
   const auto positional = [](const std::string& conn, const std::vector<std::string>& list,
                              const std::string& prefix) {
-    if (conn.size() > prefix.size() && conn.compare(0, prefix.size(), prefix) == 0 &&
+    if (conn.size() > prefix.size() && conn.starts_with(prefix) &&
         conn.find_first_not_of("0123456789", prefix.size()) == std::string::npos)
       return conn;
     const auto it = std::find(list.begin(), list.end(), conn);
@@ -143,8 +143,9 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
   std::string off_y = "0";
   for (std::size_t d = 0; d < batch; ++d) {
     const std::string i = "sl_b" + std::to_string(d);
-    out += "    for (int64_t " + i + " = 0; " + i + " < " + e(y.c->shape[d]) + "; ++" + i + ")\n";
-    off_y += " + " + i + " * " + e(y.c->strides[d]);
+    out.append("    for (int64_t ").append(i).append(" = 0; ").append(i).append(" < ");
+    out.append(e(y.c->shape[d])).append("; ++").append(i).append(")\n");
+    off_y.append(" + ").append(i).append(" * ").append(e(y.c->strides[d]));
     // Batch dims align to the right of the output's batch dims; size-1 dims broadcast.
     const auto add = [&](const Operand& o, std::size_t matrix_dims, std::string& off) {
       const std::size_t ob = o.c->rank() - matrix_dims;

@@ -17,7 +17,12 @@ std::string cpp_expr(const ir::Expr& expr) {
     const auto& operands = expr.operands();
     std::string out = cpp_expr(operands.back());
     for (std::size_t i = operands.size() - 1; i-- > 0;)
-      out = std::string(fn) + "(" + cpp_expr(operands[i]) + ", " + out + ")";
+      out = std::string(fn)
+                .append("(")
+                .append(cpp_expr(operands[i]))
+                .append(", ")
+                .append(out)
+                .append(")");
     return out;
   };
   switch (expr.kind()) {

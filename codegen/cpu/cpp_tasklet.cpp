@@ -181,7 +181,7 @@ private:
     const std::string x = print(e.operand(0), from);
     if (to == DType::boolean) return "(" + x + " != 0)";
     if (computes_as_float(to)) {
-      const std::string f = "((" + compute_type(to) + ")" + x + ")";
+      std::string f = "((" + compute_type(to) + ")" + x + ")";
       if (to == DType::f16) return "sl_round_f16(" + f + ")";
       if (to == DType::bf16) return "sl_round_bf16(" + f + ")";
       return f;
@@ -226,7 +226,7 @@ std::string cpp_tasklet(const ir::TaskletCode& code, const TaskletNames& names) 
     if (s.let_type) {
       printer.vars[s.target] = *s.let_type;
       out += compute_type(*s.let_type) + " v_" + s.target + " = " +
-             printer.print(s.value, *s.let_type) + ";\n";
+             printer.print(s.value, s.let_type) + ";\n";
       continue;
     }
     const auto it = printer.vars.find(s.target);

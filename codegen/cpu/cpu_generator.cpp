@@ -28,6 +28,14 @@ constexpr int kParallelThreshold = 2048;
 /// Largest transient (in elements) kept as a local array instead of a heap buffer.
 constexpr std::int64_t kMaxLocalElements = 1024;
 
+/// Concatenation without temporaries (string building inside loops).
+template <typename... Parts>
+std::string cat(const Parts&... parts) {
+  std::string out;
+  (out.append(parts), ...);
+  return out;
+}
+
 /// FNV-1a, 64 bits, as hex: stable across runs and builds (std::hash is not promised to be).
 std::string content_hash(std::string_view data) {
   std::uint64_t h = 14695981039346656037ULL;
@@ -434,9 +442,9 @@ private:
       std::string rest = "sl_l";
       for (std::size_t d = subset.size(); d-- > 0;) {
         const std::string size = cpp_expr(subset[d].size());
-        index[d] = cpp_expr(subset[d].begin) + " + (" + rest + " % " + size + ") * " +
-                   cpp_expr(subset[d].step);
-        rest = "(" + rest + " / " + size + ")";
+        index[d] = cat(cpp_expr(subset[d].begin), " + (", rest, " % ", size, ") * ",
+                       cpp_expr(subset[d].step));
+        rest = cat("(", rest, " / ", size, ")");
       }
       return index;
     };
@@ -505,10 +513,10 @@ private:
       const ir::MapParam& p = map.params[i];
       const std::string v = cpp_symbol(p.name);
       if (loops.simd && i + 1 == map.params.size()) out += "#pragma omp simd\n";
-      out += "for (int64_t " + v + " = " + cpp_expr(p.range.begin) + "; " + v + " < " +
-             cpp_expr(p.range.end) + "; " +
-             (p.range.step == ir::Expr(1) ? "++" + v : v + " += " + cpp_expr(p.range.step)) +
-             ") {\n";
+      out += cat(
+          "for (int64_t ", v, " = ", cpp_expr(p.range.begin), "; ", v, " < ", cpp_expr(p.range.end),
+          "; ", p.range.step == ir::Expr(1) ? cat("++", v) : cat(v, " += ", cpp_expr(p.range.step)),
+          ") {\n");
     }
     const Graph& body = *map.body;
     // Locals first touched here are private to one iteration.
@@ -585,8 +593,8 @@ private:
       for (std::size_t d = 0; d < m.subset.size(); ++d) {
         const ir::Range& r = m.subset[d];
         std::string at = d < index.size() ? index[d] : std::string("0");
-        if (r.step != ir::Expr(1)) at = "(" + at + ") * " + cpp_expr(r.step);
-        if (r.begin != ir::Expr(0)) at = cpp_expr(r.begin) + " + " + at;
+        if (r.step != ir::Expr(1)) at = cat("(", at, ") * ", cpp_expr(r.step));
+        if (r.begin != ir::Expr(0)) at = cat(cpp_expr(r.begin), " + ", at);
         absolute.push_back(at);
       }
       return load(program_.containers[m.data].dtype, element(m.data, absolute));
