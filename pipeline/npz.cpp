@@ -251,7 +251,8 @@ std::map<std::string, ir::Tensor> parse_npz(std::string_view bytes, const std::s
     }
     at += 46 + name_len + extra_len + comment_len;
 
-    const std::string member = origin + ": member '" + name + "'";
+    std::string member = origin;
+    member.append(": member '").append(name).append("'");
     if (local > bytes.size() || bytes.size() - local < 30 || read_le(bytes, local, 4) != kLocalHeader)
       fail(member, "the local zip header is corrupt");
     const std::uint64_t data = local + 30 + read_le(bytes, local + 26, 2) + read_le(bytes, local + 28, 2);

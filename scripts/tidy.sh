@@ -15,8 +15,8 @@ cd "${repo_root}"
 
 build_dir="${SLUICE_TIDY_BUILD_DIR:-build/release}"
 jobs="${SLUICE_JOBS:-2}"
-folders="ir|transforms|frontends|codegen|tools|python"
-header_folders="ir|transforms|frontends|codegen|gui|python|tools|plugins"
+folders="ir|ops|transforms|frontends|codegen|pipeline|tools|python|samples"
+header_folders="ir|ops|transforms|frontends|codegen|pipeline|gui|python|tools|plugins|samples"
 # run-clang-tidy and clang-tidy take LLVM regexes; escape what the path itself may hold.
 root_re="$(printf '%s' "${repo_root}" | sed -e 's/[].[^$*+?(){}|\\]/\\&/g')"
 source_re="^${root_re}/(${folders})/.*\.(cpp|cc)$"
