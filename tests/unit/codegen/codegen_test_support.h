@@ -75,8 +75,8 @@ void expect_near(const std::vector<T>& actual, const std::vector<U>& expected,
   ASSERT_EQ(actual.size(), expected.size());
   int reported = 0;
   for (std::size_t i = 0; i < actual.size(); ++i) {
-    const double a = static_cast<double>(actual[i]);
-    const double e = static_cast<double>(expected[i]);
+    const auto a = static_cast<double>(actual[i]);
+    const auto e = static_cast<double>(expected[i]);
     if (std::isnan(e) && std::isnan(a)) continue;
     if (!(std::fabs(a - e) <= tolerance * std::max(1.0, std::fabs(e)))) {
       ADD_FAILURE() << "element " << i << ": got " << a << ", expected " << e;

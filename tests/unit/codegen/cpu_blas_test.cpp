@@ -20,6 +20,7 @@ ir::Program one_library_node(ProgramBuilder& b, const std::string& op,
                              ir::Attributes attributes = {}) {
   auto g = b.state("main");
   std::vector<std::string> conns;
+  conns.reserve(inputs.size());
   for (std::size_t k = 0; k < inputs.size(); ++k) conns.push_back("in" + std::to_string(k));
   const ir::NodeId lib = g.library(op + "_0", op, conns, {"out0"}, std::move(attributes));
   std::get<ir::LibraryNode>(g.graph().node(lib)).implementation = "blas";
@@ -47,10 +48,10 @@ TEST(CpuBlas, MatMulBroadcastsBatchDimensions) {
   b.array("B", DType::f32, {3, k, n});
   b.array("Y", DType::f32, {2, 3, m, n});
   auto built = build(one_library_node(b, "MatMul", {"A", "B"}, "Y"));
-  const int mv = 4, nv = 5, kv = 6;
+  const std::int64_t mv = 4, nv = 5, kv = 6;
   const auto a = testing::random_floats(rng, 2 * mv * kv);
   const auto bb = testing::random_floats(rng, 3 * kv * nv);
-  std::vector<float> y(2 * 3 * mv * nv);
+  std::vector<float> y(6 * mv * nv);
   built.executable.init({{"M", mv}, {"N", nv}, {"K", kv}});
   built.executable.run({const_cast<float*>(a.data()), const_cast<float*>(bb.data()), y.data()});
   std::vector<double> expected(y.size());
@@ -69,7 +70,7 @@ TEST(CpuBlas, MatMulBroadcastsBatchDimensions) {
 // [K] @ [K, N] -> [N] and [M, K] @ [K] -> [M], in f64.
 TEST(CpuBlas, MatMulWithVectors) {
   auto rng = testing::seeded_rng();
-  const int mv = 7, kv = 9, nv = 5;
+  const std::int64_t mv = 7, kv = 9, nv = 5;
   {
     ProgramBuilder b("vm");
     b.array("A", DType::f64, {kv});
@@ -120,7 +121,7 @@ void check_gemm(DType dtype, double tolerance) {
                                        {"transB", std::int64_t{1}},
                                        {"alpha", alpha},
                                        {"beta", beta}}));
-  const int mv = 13, nv = 8, kv = 21;
+  const std::int64_t mv = 13, nv = 8, kv = 21;
   const auto a64 = testing::random_doubles(rng, kv * mv);
   const auto b64 = testing::random_doubles(rng, nv * kv);
   const auto c64 = testing::random_doubles(rng, nv);

@@ -29,7 +29,7 @@ TEST(CpuDtypes, F64Math) {
       "+ erf(x) + max(x, 0.25) + min(x, -0.25) + floor(x * 3.0) + rsqrt(x * x + 1.0);",
       {{"y", "Y", "i"}});
   auto built = build(b.build());
-  const int nv = 100;
+  const std::int64_t nv = 100;
   const auto x = testing::random_doubles(rng, nv, -3.0, 3.0);
   std::vector<double> y(nv);
   built.executable.init({{"N", nv}});
@@ -65,7 +65,7 @@ TEST(CpuDtypes, I64FloorDivisionAndModulo) {
   g.mapped_tasklet("rotate", "i=0:N", {{"a", "A", "mod(i - 3, N)", {}, a}}, "s = a;",
                    {{"s", "S", "i"}});
   auto built = build(b.build());
-  const int nv = 64;
+  const std::int64_t nv = 64;
   std::uniform_int_distribution<std::int64_t> value(-100, 100), divisor(1, 7);
   std::vector<std::int64_t> av(nv), bv(nv), q(nv), r(nv), s(nv);
   for (int i = 0; i < nv; ++i) {
@@ -113,7 +113,7 @@ TEST(CpuDtypes, BoolAndCasts) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const std::vector<float> x{2.7f, -2.7f, 1e10f, -1e10f, nan, 300.0f, -0.5f, 0.0f};
   const std::vector<std::uint8_t> m{1, 1, 0, 0, 1, 1, 0, 1};
-  const int nv = static_cast<int>(x.size());
+  const std::int64_t nv = static_cast<int>(x.size());
   std::vector<std::uint8_t> p(nv, 7);
   std::vector<std::int32_t> i32(nv);
   std::vector<std::int8_t> i8(nv), w(nv);
@@ -156,7 +156,7 @@ TEST(CpuDtypes, HalfPrecisionStorage) {
                    "y = x * 3.0 + 1.0;\ng = cast<f16>(f);\nd = c * 2.0 - 0.5;",
                    {{"y", "Y", "i"}, {"g", "G", "i"}, {"d", "C", "i"}});
   auto built = build(b.build());
-  const int nv = 257;
+  const std::int64_t nv = 257;
   const auto f = testing::random_floats(rng, nv, -70000.0, 70000.0);
   std::vector<std::uint16_t> x(nv), y(nv), gh(nv), bf(nv), c(nv);
   std::uniform_int_distribution<int> eighths(-64, 64);
@@ -175,7 +175,7 @@ TEST(CpuDtypes, HalfPrecisionStorage) {
   built.executable.run({x.data(), fs.data(), y.data(), gh.data(), bf.data(), c.data()});
   for (int i = 0; i < nv; ++i) {
     SCOPED_TRACE(i);
-    const float xv = static_cast<float>(half_of(x[i]));
+    const auto xv = static_cast<float>(half_of(x[i]));
     EXPECT_EQ(y[i], bits_of(static_cast<_Float16>(xv * 3.0f + 1.0f)));
     if (std::isnan(fs[i])) {
       EXPECT_TRUE(std::isnan(static_cast<float>(half_of(gh[i]))));

@@ -53,7 +53,7 @@ TEST(CpuExpandedOps, GatherMatMulSoftmax) {
   auto built = build(program);
   EXPECT_TRUE(built.source.uses_blas);
 
-  const int vv = 50, tv = 9, dv = 8, hv = 6;
+  const std::int64_t vv = 50, tv = 9, dv = 8, hv = 6;
   const auto e = testing::random_floats(rng, vv * dv);
   const auto w = testing::random_floats(rng, dv * hv);
   std::vector<std::int64_t> idx(tv);

@@ -40,7 +40,7 @@ TEST(CpuMemlets, PermuteAndReshapeViews) {
   g.mapped_tasklet("double", "l=0:M*N", {{"v", "Yflat", "l", {}, flat}}, "z = 2.0 * v;",
                    {{"z", "Z", "l"}});
   auto built = build(b.build());
-  const int nv = 7, mv = 5;
+  const std::int64_t nv = 7, mv = 5;
   const auto x = random_floats(rng, nv * mv);
   std::vector<float> y(nv * mv), z(nv * mv);
   built.executable.init({{"N", nv}, {"M", mv}});
@@ -100,7 +100,7 @@ TEST(CpuMemlets, WriteConflictsSumMaxProduct) {
   EXPECT_FALSE(pragma_before("biggest"));
   EXPECT_TRUE(pragma_before("rowprod"));
 
-  const int nv = 3000, mv = 3;  // enough iterations to pass the parallel threshold
+  const std::int64_t nv = 3000, mv = 3;  // enough iterations to pass the parallel threshold
   const auto xv = random_floats(rng, nv * mv, -2.0, 2.0);
   std::vector<double> colsum(mv);
   std::vector<float> total(1), biggest(1), rowprod(nv);
@@ -137,7 +137,7 @@ TEST(CpuMemlets, GatherThroughASubscript) {
                                  "let r: i64 = select(x < 0, x + N, x);\ny = d[r, 0];",
                                  {{"y", "Y", "i, j"}});
   auto built = build(b.build());
-  const int nv = 11, mv = 4, kv = 20;
+  const std::int64_t nv = 11, mv = 4, kv = 20;
   const auto d = random_floats(rng, nv * mv);
   std::vector<std::int64_t> idx(kv);
   std::uniform_int_distribution<std::int64_t> pick(-nv, nv - 1);
@@ -190,7 +190,7 @@ TEST(CpuMemlets, CopiesAndRegisterLocals) {
   const ir::Program p = b.build();
   auto built = build(p);
   EXPECT_NE(built.source.code.find("float c_tmp[1] = {};"), std::string::npos);
-  const int nv = 4096;
+  const std::int64_t nv = 4096;
   const auto x = random_floats(rng, nv * 2);
   std::vector<float> c(nv), y(nv);
   built.executable.init({{"N", nv}});
@@ -222,8 +222,8 @@ TEST(CpuMemlets, InterstateLoop) {
   b.transition("body", "body", "t + 1 < N", {{"t", "t + 1"}});
   b.transition("body", "done");
   auto built = build(b.build());
-  for (const int nv : {0, 1, 9}) {
-    const auto x = testing::random_doubles(rng, std::max(nv, 1));
+  for (const std::int64_t nv : {0, 1, 9}) {
+    const auto x = testing::random_doubles(rng, std::max<std::int64_t>(nv, 1));
     std::vector<double> acc(1, 42.0);
     built.executable.init({{"N", nv}, {"t", 0}});
     built.executable.run({const_cast<double*>(x.data()), acc.data()});
@@ -255,7 +255,7 @@ TEST(CpuMemlets, VectorizedMaps) {
   EXPECT_EQ(code.find("#pragma omp simd", simd + 1), std::string::npos);  // not on the sum
   EXPECT_LT(code.find("kernel 0: scale"), simd);
   EXPECT_GT(code.find("kernel 1: sum"), simd);
-  const int nv = 1001;
+  const std::int64_t nv = 1001;
   const auto xv = random_floats(rng, nv);
   std::vector<float> y(nv);
   std::vector<double> sum{5.0};  // accumulates onto what is there

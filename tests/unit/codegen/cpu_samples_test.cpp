@@ -12,8 +12,8 @@ using testing::build;
 using testing::expect_near;
 using testing::random_floats;
 
-std::vector<float> reference_matmul(const std::vector<float>& a, const std::vector<float>& b, int m,
-                                    int n, int k) {
+std::vector<float> reference_matmul(const std::vector<float>& a, const std::vector<float>& b,
+                                    std::int64_t m, std::int64_t n, std::int64_t k) {
   std::vector<float> c(static_cast<std::size_t>(m * n));
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) {
@@ -30,7 +30,8 @@ TEST(CpuSamples, MatmulWithSumReductionForSeveralSymbolValues) {
   EXPECT_EQ(built.source.arguments, (std::vector<std::string>{"A", "B", "C"}));
   EXPECT_EQ(built.source.symbols, (std::vector<std::string>{"K", "M", "N"}));
   // The same executable for several sizes: the symbols are values at init.
-  for (const auto& [m, n, k] : {std::tuple{3, 5, 7}, std::tuple{64, 48, 33}, std::tuple{1, 1, 1}}) {
+  using Size = std::int64_t;
+  for (const auto& [m, n, k] : {std::tuple<Size, Size, Size>{3, 5, 7}, {64, 48, 33}, {1, 1, 1}}) {
     SCOPED_TRACE(std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k));
     const auto a = random_floats(rng, m * k);
     const auto b = random_floats(rng, k * n);
@@ -49,7 +50,7 @@ TEST(CpuSamples, MatmulWithSumReductionForSeveralSymbolValues) {
 TEST(CpuSamples, SoftmaxWithMaxAndSumReductions) {
   auto rng = testing::seeded_rng();
   auto built = build(samples::softmax());
-  for (const auto& [n, m] : {std::pair{4, 9}, std::pair{300, 17}}) {
+  for (const auto& [n, m] : {std::pair<std::int64_t, std::int64_t>{4, 9}, {300, 17}}) {
     const auto x = random_floats(rng, n * m, -5.0, 5.0);
     std::vector<float> y(x.size());
     built.executable.init({{"N", n}, {"M", m}});
@@ -69,7 +70,7 @@ TEST(CpuSamples, SoftmaxWithMaxAndSumReductions) {
 TEST(CpuSamples, ProducerConsumerThroughATransient) {
   auto rng = testing::seeded_rng();
   auto built = build(samples::producer_consumer());
-  const int n = 5000;  // above the parallel threshold
+  const std::int64_t n = 5000;  // above the parallel threshold
   const auto x = random_floats(rng, n);
   std::vector<float> y(n);
   built.executable.init({{"N", n}});
@@ -90,7 +91,7 @@ TEST(CpuSamples, SmallLayerCallsBlas) {
   auto built = build(program);
   EXPECT_TRUE(built.source.uses_blas);
   EXPECT_NE(built.source.code.find("cblas_sgemm("), std::string::npos);
-  const int n = 37, k = 19, h = 23;
+  const std::int64_t n = 37, k = 19, h = 23;
   const auto x = random_floats(rng, n * k);
   const auto w = random_floats(rng, k * h);
   const auto bias = random_floats(rng, h);

@@ -202,6 +202,7 @@ TaskletExpr random_expr(std::mt19937_64& rng, int depth) {
       uniform(static_cast<int>(TaskletOp::Neg), static_cast<int>(TaskletOp::Max)));
   if (op == TaskletOp::Cast) return TaskletExpr::cast(DType::i64, random_expr(rng, depth - 1));
   std::vector<TaskletExpr> operands;
+  operands.reserve(static_cast<std::size_t>(tasklet_op_info(op).arity));
   for (int k = 0; k < tasklet_op_info(op).arity; ++k)
     operands.push_back(random_expr(rng, depth - 1));
   return TaskletExpr::make(op, std::move(operands));
