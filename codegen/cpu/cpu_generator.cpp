@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -123,6 +124,10 @@ public:
       for (const ContainerId id : locals_in(program_.states[s].graph)) run_locals.insert(id);
 
     declared_ = run_locals;
+    for (const ContainerId id : arguments_)
+      if (!program_.containers[id].view) pointers_[pointer(id)] = element_type(id);
+    for (const ContainerId id : transients_) pointers_[pointer(id)] = element_type(id);
+    for (const ContainerId id : run_locals) pointers_[pointer(id)] = element_type(id);
     std::string run_body = indent(emit_states(), 1);
     std::ostringstream code;
     code << kCpuPrelude;
@@ -132,6 +137,7 @@ public:
          << std::max<std::size_t>(1, out_.symbols.size()) << "];\n  void* buffers["
          << std::max<std::size_t>(1, transients_.size()) << "];\n  double kernel_seconds["
          << std::max<std::size_t>(1, out_.kernels.size()) << "];\n};\n\n";
+    code << kernel_functions_;
     code << "static const char* const sl_kernel_names[] = {";
     for (const std::string& k : out_.kernels) code << '"' << escape(k) << "\", ";
     code << "nullptr};\n\n";
@@ -346,17 +352,55 @@ private:
 
   // --- kernels -------------------------------------------------------------------------------
 
-  int begin_kernel(std::string& out, const std::string& name) {
-    const int id = static_cast<int>(out_.kernels.size());
-    out_.kernels.push_back(name);
-    out += "  {  // kernel " + std::to_string(id) + ": " + escape(name) + "\n";
-    if (options_.timers) out += "  const double sl_t0 = sl_now();\n";
-    return id;
+  [[nodiscard]] std::string element_type(ContainerId id) const {
+    return storage_type(program_.containers[id].dtype);
   }
-  void end_kernel(std::string& out, int id) const {
-    if (options_.timers)
-      out += "  st->kernel_seconds[" + std::to_string(id) + "] += sl_now() - sl_t0;\n";
-    out += "  }\n";
+
+  /// Identifiers in generated code (comments included: a spurious one costs a parameter).
+  static std::set<std::string> identifiers(const std::string& code) {
+    std::set<std::string> out;
+    const auto word = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    };
+    for (std::size_t i = 0; i < code.size();) {
+      if (!word(code[i])) {
+        ++i;
+        continue;
+      }
+      std::size_t j = i;
+      while (j < code.size() && word(code[j])) ++j;
+      out.insert(code.substr(i, j - i));
+      i = j;
+    }
+    return out;
+  }
+
+  /// Makes `body` a kernel: a function of its own, taking the pointers and symbols it names
+  /// (GCC honors `__restrict__` on parameters, not on locals, and optimizes many small functions
+  /// faster than one large one), called from the state machine between timer reads.
+  void add_kernel(std::string& out, const std::string& name, const std::string& body) {
+    const std::string id = std::to_string(out_.kernels.size());
+    out_.kernels.push_back(name);
+    const std::set<std::string> names = identifiers(body);
+    std::string params;
+    std::string args;
+    const auto add = [&](const std::string& param, const std::string& arg) {
+      params += (params.empty() ? "" : ", ") + param;
+      args += (args.empty() ? "" : ", ") + arg;
+    };
+    for (const auto& [pointer_name, type] : pointers_)
+      if (names.contains(pointer_name))
+        add(cat(type, "* __restrict__ ", pointer_name), pointer_name);
+    for (const std::string& symbol : out_.symbols)
+      if (names.contains(cpp_symbol(symbol)))
+        add(cat("const int64_t ", cpp_symbol(symbol)), cpp_symbol(symbol));
+    kernel_functions_ += cat("// kernel ", id, ": ", escape(name), "\nstatic void sl_kernel_", id,
+                             "(", params, ") {\n", indent(body, 1), "}\n\n");
+    out += cat("{  // kernel ", id, ": ", escape(name), "\n");
+    if (options_.timers) out += "const double sl_t0 = sl_now();\n";
+    out += cat("sl_kernel_", id, "(", args, ");\n");
+    if (options_.timers) out += cat("st->kernel_seconds[", id, "] += sl_now() - sl_t0;\n");
+    out += "}\n";
   }
 
   std::string emit_states() {
@@ -393,28 +437,33 @@ private:
     for (const NodeId n : *order) {
       const ir::Node& node = g.node(n);
       if (std::holds_alternative<ir::AccessNode>(node)) {
-        for (const ir::EdgeId e : g.in_edges(n))
-          if (std::holds_alternative<ir::AccessNode>(g.node(g.edge(e).src)) &&
-              !g.edge(e).memlet.empty())
-            emit_copy(out, g, e);
+        for (const ir::EdgeId e : g.in_edges(n)) {
+          const ir::Edge& edge = g.edge(e);
+          if (!std::holds_alternative<ir::AccessNode>(g.node(edge.src)) || edge.memlet.empty())
+            continue;
+          std::string body;
+          emit_copy(body, g, e);
+          add_kernel(out,
+                     cat("copy ", program_.containers[g.get<ir::AccessNode>(edge.src).data].name,
+                         " -> ", program_.containers[g.get<ir::AccessNode>(n).data].name),
+                     body);
+        }
       } else if (const auto* map = std::get_if<ir::MapNode>(&node)) {
-        const int k = begin_kernel(out, map->label);
-        emit_map(out, *map, /*top_level=*/true);
-        end_kernel(out, k);
+        std::string body;
+        emit_map(body, *map, /*top_level=*/true);
+        add_kernel(out, map->label, body);
       } else if (const auto* tasklet = std::get_if<ir::TaskletNode>(&node)) {
-        const int k = begin_kernel(out, tasklet->label);
-        emit_tasklet(out, g, n, *tasklet);
-        end_kernel(out, k);
+        std::string body;
+        emit_tasklet(body, g, n, *tasklet);
+        add_kernel(out, tasklet->label, body);
       } else if (const auto* lib = std::get_if<ir::LibraryNode>(&node)) {
         if (lib->implementation != "blas" || (lib->op != "MatMul" && lib->op != "Gemm"))
           throw UserError("state '" + state_label + "'",
                           "library node '" + lib->label + "' (" + lib->op +
                               ") must be expanded first (implementation '" + lib->implementation +
                               "' is not one the CPU generator calls)");
-        const int k = begin_kernel(out, lib->label);
-        out += emit_blas_call(program_, g, n);
+        add_kernel(out, lib->label, emit_blas_call(program_, g, n));
         out_.uses_blas = true;
-        end_kernel(out, k);
       } else {
         throw UserError("state '" + state_label + "' / " + std::string(ir::node_kind_name(node)) +
                             " '" + ir::node_label(node) + "'",
@@ -424,18 +473,14 @@ private:
     return out;
   }
 
-  /// A copy between two Access nodes: a kernel of its own at the top level, plain loops in a
-  /// map body.
-  void emit_copy(std::string& out, const Graph& g, ir::EdgeId e, bool kernel = true) {
+  /// A copy between two Access nodes as a loop (the caller makes a top-level one a kernel).
+  void emit_copy(std::string& out, const Graph& g, ir::EdgeId e) {
     const ir::Edge& edge = g.edge(e);
     const ContainerId src = g.get<ir::AccessNode>(edge.src).data;
     const ContainerId dst = g.get<ir::AccessNode>(edge.dst).data;
     const ir::Memlet& m = edge.memlet;
     const ir::Subset& src_subset = m.data == src ? m.subset : m.other_subset.value_or(m.subset);
     const ir::Subset& dst_subset = m.data == src ? m.other_subset.value_or(m.subset) : m.subset;
-    const int k = kernel ? begin_kernel(out, "copy " + program_.containers[src].name + " -> " +
-                                                 program_.containers[dst].name)
-                         : -1;
     // One linear counter, unflattened into each side's ranges.
     const auto index_of = [&](const ir::Subset& subset) {
       std::vector<std::string> index(subset.size());
@@ -453,7 +498,6 @@ private:
     out += "  for (int64_t sl_l = 0; sl_l < " + cpp_expr(ir::subset_size(src_subset)) +
            "; ++sl_l) {\n    " + element(dst, index_of(dst_subset)) + " = " +
            store_value(td, load(ts, element(src, index_of(src_subset)))) + ";\n  }\n";
-    if (kernel) end_kernel(out, k);
   }
 
   /// How many leading parameters of a top-level map run in parallel, and whether its innermost
@@ -538,7 +582,7 @@ private:
         for (const ir::EdgeId e : body.in_edges(n))
           if (std::holds_alternative<ir::AccessNode>(body.node(body.edge(e).src)) &&
               !body.edge(e).memlet.empty())
-            emit_copy(out, body, e, /*kernel=*/false);
+            emit_copy(out, body, e);
       } else {
         throw UserError("map '" + map.label + "' / " + std::string(ir::node_kind_name(node)) +
                             " '" + ir::node_label(node) + "'",
@@ -609,9 +653,11 @@ private:
   CpuOptions options_;
   GeneratedSource out_;
   std::vector<ContainerId> arguments_;
-  std::vector<ContainerId> transients_;  // heap buffers, allocated in sluice_init
-  std::set<ContainerId> locals_;         // see is_local
-  std::set<ContainerId> declared_;       // locals declared in the scope being emitted
+  std::vector<ContainerId> transients_;          // heap buffers, allocated in sluice_init
+  std::set<ContainerId> locals_;                 // see is_local
+  std::set<ContainerId> declared_;               // locals declared in the scope being emitted
+  std::map<std::string, std::string> pointers_;  // `c_X` in sluice_run -> its element type
+  std::string kernel_functions_;                 // `static void sl_kernel_<k>(...)`, in order
 };
 
 }  // namespace

@@ -36,6 +36,36 @@ struct SluiceState {
   double kernel_seconds[2];
 };
 
+// kernel 0: scale
+static void sl_kernel_0(float* __restrict__ c_X, float* __restrict__ c_Y, float* __restrict__ c_b, const int64_t s_N) {
+  #pragma omp parallel for schedule(static) collapse(2) if((4 * s_N) >= 2048)
+  for (int64_t s_i = 0; s_i < s_N; ++s_i) {
+    for (int64_t s_j = 0; s_j < 4; ++s_j) {
+      {  // tasklet 'scale'
+        const float v_x = c_X[(4 * s_i) + s_j];
+        const float v_c = c_b[0];
+        float v_y{};
+        v_y = ((2.0f * v_x) + v_c);
+        c_Y[(4 * s_i) + s_j] = v_y;
+      }
+    }
+  }
+}
+
+// kernel 1: rowsum
+static void sl_kernel_1(double* __restrict__ c_S, float* __restrict__ c_Y, const int64_t s_N) {
+  for (int64_t s_i = 0; s_i < s_N; ++s_i) {
+    for (int64_t s_j = 0; s_j < 4; ++s_j) {
+      {  // tasklet 'rowsum'
+        const float v_y = c_Y[(4 * s_i) + s_j];
+        double v_s{};
+        v_s = ((double)v_y);
+        c_S[s_i] += v_s;
+      }
+    }
+  }
+}
+
 static const char* const sl_kernel_names[] = {"scale", "rowsum", nullptr};
 
 extern "C" {
@@ -76,30 +106,10 @@ int sluice_run(void* state, void* const* args) {
     switch (sl_state) {
       case 0: {  // state 'main'
         {  // kernel 0: scale
-          #pragma omp parallel for schedule(static) collapse(2) if((4 * s_N) >= 2048)
-          for (int64_t s_i = 0; s_i < s_N; ++s_i) {
-            for (int64_t s_j = 0; s_j < 4; ++s_j) {
-              {  // tasklet 'scale'
-                const float v_x = c_X[(4 * s_i) + s_j];
-                const float v_c = c_b[0];
-                float v_y{};
-                v_y = ((2.0f * v_x) + v_c);
-                c_Y[(4 * s_i) + s_j] = v_y;
-              }
-            }
-          }
+          sl_kernel_0(c_X, c_Y, c_b, s_N);
         }
         {  // kernel 1: rowsum
-          for (int64_t s_i = 0; s_i < s_N; ++s_i) {
-            for (int64_t s_j = 0; s_j < 4; ++s_j) {
-              {  // tasklet 'rowsum'
-                const float v_y = c_Y[(4 * s_i) + s_j];
-                double v_s{};
-                v_s = ((double)v_y);
-                c_S[s_i] += v_s;
-              }
-            }
-          }
+          sl_kernel_1(c_S, c_Y, s_N);
         }
         sl_state = -1;
         break;
