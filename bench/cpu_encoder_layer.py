@@ -12,7 +12,12 @@ import os
 
 # OpenBLAS 0.3.21 misdetects this machine's Zen 5 CPU; Sluice's runtime sets this for its own
 # GEMMs, and setting it before torch loads gives torch's BLAS the same kernels (a fair race).
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+# Idle OpenMP threads sleep instead of spinning (Sluice's default; see codegen/executable.cpp).
+# Set here, before torch loads libgomp, so both sides run under the same policy; pass
+# --spin to measure both with libgomp's default instead.
+if "--spin" not in os.sys.argv:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import statistics
 import tempfile
 import time
@@ -43,6 +48,8 @@ def main():
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--ffn", type=int, default=1024)
+    parser.add_argument("--spin", action="store_true",
+                        help="leave OMP_WAIT_POLICY unset for both (libgomp's spinning default)")
     args = parser.parse_args()
 
     seed = int.from_bytes(os.urandom(4), "little")
@@ -76,6 +83,8 @@ def main():
             t_torch = median_seconds(lambda: layer(x), args.repeat)
         t_sluice = median_seconds(lambda: compiled.run(feed), args.repeat)
 
+    print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(default)')}, "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}")
     print(f"seed {seed}; torch {torch.__version__}, {threads} threads; "
           f"layer b={args.batch} s={args.seq} h={args.hidden} heads={args.heads} ffn={args.ffn}")
     print(f"max relative error vs torch: {error:.2e}")

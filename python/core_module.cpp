@@ -6,6 +6,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "ir/analysis/report.h"
@@ -182,6 +184,8 @@ PYBIND11_MODULE(_core, m) {
   using sluice::Diagnostic;
   using sluice::ir::Program;
   m.doc() = "Sluice IR core (pybind11). Use the `sluice` package, which re-exports this.";
+  // Before torch (or anything else) loads libgomp: see codegen/executable.cpp.
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
 
   static py::exception<sluice::UserError> error(m, "Error");
   // pybind11 takes a plain `void (*)(std::exception_ptr)`: the by-value parameter is its API.

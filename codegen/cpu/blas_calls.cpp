@@ -130,6 +130,25 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
   const std::size_t rb = b.c->rank();
   const std::size_t ry = y.c->rank();
   if (ra == 0 || rb == 0) throw UserError(where, "MatMul operands must have rank >= 1");
+  // A 2-D B shared by every batch, and A and Y whose batch dims are laid out row after row:
+  // the batch folds into M and the whole product is one call (a linear layer on [B, S, H]).
+  const auto rows_contiguous = [](const ir::Container& c, std::size_t rank) {
+    for (std::size_t d = 0; d + 2 < rank; ++d)
+      if (!(c.strides[d] == c.strides[d + 1] * c.shape[d + 1])) return false;
+    return true;
+  };
+  if (rb == 2 && ra >= 3 && ry == ra && rows_contiguous(*a.c, ra) && rows_contiguous(*y.c, ry)) {
+    ir::Expr rows = 1;
+    for (std::size_t d = 0; d + 1 < ra; ++d) rows = rows * a.c->shape[d];
+    out += "  {\n    const int64_t m = " + e(rows) + ", n = " + e(b.c->shape[1]) +
+           ", k = " + e(a.c->shape[ra - 1]) + ";\n    if (m > 0 && n > 0) " + gemm + "(" +
+           std::to_string(kRowMajor) + ", " + std::to_string(kNoTrans) + ", " +
+           std::to_string(kNoTrans) + ", (int)m, (int)n, (int)k, (" + scalar + ")1, " +
+           a.pointer + ", (int)sl_max(1, " + e(a.c->strides[ra - 2]) + "), " + b.pointer +
+           ", (int)sl_max(1, " + e(b.c->strides[0]) + "), (" + scalar + ")0, " + y.pointer +
+           ", (int)sl_max(1, " + e(y.c->strides[ry - 2]) + "));\n  }\n";
+    return out;
+  }
   const std::string m = ra >= 2 ? e(a.c->shape[ra - 2]) : "1";
   const std::string k = e(a.c->shape[ra - 1]);
   const std::string n = rb >= 2 ? e(b.c->shape[rb - 1]) : "1";

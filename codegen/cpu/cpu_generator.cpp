@@ -538,6 +538,9 @@ private:
       outer.insert(p.name);
       ++result.parallel;
     }
+    // Keep the innermost loop out of the collapsed space: collapsing it turns its contiguous
+    // sweep into div/mod index arithmetic that the compiler cannot vectorize.
+    if (result.parallel == map.params.size() && map.params.size() > 1) --result.parallel;
     return result;
   }
 
