@@ -48,6 +48,8 @@ def main():
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--ffn", type=int, default=1024)
+    parser.add_argument("--no-blas", action="store_true",
+                        help="contractions as their pure expansion instead of OpenBLAS calls")
     parser.add_argument("--spin", action="store_true",
                         help="leave OMP_WAIT_POLICY unset for both (libgomp's spinning default)")
     args = parser.parse_args()
@@ -66,10 +68,10 @@ def main():
         onnx_bytes = sluice.model.export_torch(layer, (x,))
         export = time.perf_counter() - start
         start = time.perf_counter()
-        compiled = sluice.compile_onnx(onnx_bytes)
+        compiled = sluice.compile_onnx(onnx_bytes, blas=not args.no_blas)
         cold = time.perf_counter() - start
         start = time.perf_counter()
-        compiled = sluice.compile_onnx(onnx_bytes)
+        compiled = sluice.compile_onnx(onnx_bytes, blas=not args.no_blas)
         cached = time.perf_counter() - start
 
         name = compiled.inputs[0].name
@@ -89,7 +91,7 @@ def main():
           f"layer b={args.batch} s={args.seq} h={args.hidden} heads={args.heads} ffn={args.ffn}")
     print(f"max relative error vs torch: {error:.2e}")
     print(f"PyTorch CPU (eager)  {t_torch * 1e3:9.3f} ms / forward")
-    print(f"Sluice               {t_sluice * 1e3:9.3f} ms / forward")
+    print(f"Sluice ({'pure' if args.no_blas else 'blas'})        {t_sluice * 1e3:9.3f} ms / forward")
     print(f"ratio torch / sluice {t_torch / t_sluice:9.2f}x  (>1: Sluice faster)")
     print(f"compile (ONNX bytes -> runnable, import included): cold {cold:.3f} s, "
           f"cached {cached * 1e3:.1f} ms; torch.onnx.export took {export:.3f} s")
