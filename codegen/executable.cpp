@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <utility>
 
 #include "ir/diagnostic.h"
@@ -20,16 +21,21 @@ F lookup(void* handle, const char* name, const std::filesystem::path& path) {
 
 }  // namespace
 
+void set_runtime_defaults() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // OpenBLAS 0.3.21 does not recognize newer AVX-512 CPUs (AMD Zen 5) and falls back to slow
+    // kernels; naming the SkylakeX kernels roughly doubles its GEMM rate there.
+    if (__builtin_cpu_supports("avx512f")) setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+    // Idle OpenMP threads that spin steal the cores OpenBLAS's threads need right after a
+    // parallel kernel (measured: an encoder layer 48 ms -> 15 ms per forward on 2 cores).
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  });
+}
+
 Executable Executable::load(const std::filesystem::path& path,
                             std::vector<std::string> symbol_order) {
-  // OpenBLAS 0.3.21 does not recognize newer AVX-512 CPUs (AMD Zen 5) and falls back to slow
-  // kernels; naming the SkylakeX kernels roughly doubles its GEMM rate there. Only when the
-  // user has not chosen, and only before OpenBLAS is first loaded (it reads this at load).
-  if (__builtin_cpu_supports("avx512f")) setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
-  // Idle OpenMP threads that spin steal the cores OpenBLAS's threads need right after a parallel
-  // kernel (measured: an encoder layer 48 ms -> 14.6 ms per forward on 2 cores). Read by libgomp
-  // when it is first loaded; a user's setting wins.
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  set_runtime_defaults();
   Executable e;
   e.handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!e.handle_) {

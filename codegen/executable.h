@@ -11,6 +11,12 @@
 
 namespace sluice::codegen {
 
+/// Environment defaults for the libraries generated code runs on (OpenBLAS kernel choice, idle
+/// OpenMP threads sleep); a user's own setting wins. They only take effect before OpenBLAS and
+/// libgomp are first loaded, so hosts call this early (the Python module does at import);
+/// `Executable::load` calls it too. Runs once per process.
+void set_runtime_defaults();
+
 class Executable {
 public:
   /// Loads `path`; a missing symbol or another ABI version is a UserError naming both versions.

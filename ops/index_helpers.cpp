@@ -152,14 +152,6 @@ std::string highest(ir::DType dtype) {
   return literal(dtype, std::numeric_limits<double>::infinity());
 }
 
-std::int64_t normalize_axis(const ExpansionContext& x, std::int64_t axis, std::int64_t rank,
-                            std::string_view what) {
-  if (axis < -rank || axis >= rank)
-    x.fail(std::string(what) + " " + std::to_string(axis) + " is out of range for rank " +
-           std::to_string(rank));
-  return axis < 0 ? axis + rank : axis;
-}
-
 std::int64_t constant_dim(const ExpansionContext& x, const ir::Expr& dim, std::string_view what) {
   const auto v = dim.constant_value();
   if (!v) x.fail(std::string(what) + " must be a known size, not " + dim.str());

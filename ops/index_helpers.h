@@ -42,9 +42,6 @@ std::string literal(ir::DType dtype, double value);
 std::string lowest(ir::DType dtype);
 std::string highest(ir::DType dtype);
 
-/// `axis` in [-rank, rank) made non-negative; anything else fails naming the node.
-std::int64_t normalize_axis(const ExpansionContext& x, std::int64_t axis, std::int64_t rank,
-                            std::string_view what = "axis");
 /// The value of a dimension that must be known when expanding (kernel sizes, resized dims).
 std::int64_t constant_dim(const ExpansionContext& x, const ir::Expr& dim, std::string_view what);
 /// True when some dimension is the constant 0 (the tensor holds nothing: no map is built).

@@ -13,6 +13,7 @@
 
 #include "ops/expansion.h"
 #include "ops/index_helpers.h"
+#include "ops/op_helpers.h"
 #include "ops/op_groups.h"
 #include "ops/op_registry.h"
 
@@ -69,7 +70,7 @@ void expand_gather(ExpansionContext& x) {
   const ir::Container ids = x.input(1);
   const ir::Container out = x.output(0);
   const auto r = static_cast<std::int64_t>(data.rank());
-  const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), r));
+  const auto axis = static_cast<std::size_t>(normalize_axis(x, x.attr_int("axis", 0), r));
   const std::size_t q = ids.rank();
   if (out.rank() != data.rank() + q - 1) x.fail("the output rank does not match data and indices");
   const MapParams p = x.params(out.shape);
@@ -95,7 +96,7 @@ void expand_gather_elements(ExpansionContext& x) {
   const ir::Container ids = x.input(1);
   const ir::Container out = x.output(0);
   const auto r = static_cast<std::int64_t>(data.rank());
-  const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), r));
+  const auto axis = static_cast<std::size_t>(normalize_axis(x, x.attr_int("axis", 0), r));
   if (ids.rank() != data.rank()) x.fail("data and indices must have the same rank");
   const MapParams p = x.params(out.shape);
   const Point o = index::param_exprs(p);
@@ -177,7 +178,7 @@ void expand_scatter_elements(ExpansionContext& x) {
   const ir::Container updates = x.input(2);
   const ir::Container out = x.output(0);
   const auto r = static_cast<std::int64_t>(data.rank());
-  const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), r));
+  const auto axis = static_cast<std::size_t>(normalize_axis(x, x.attr_int("axis", 0), r));
   if (ids.rank() != data.rank() || updates.rank() != data.rank())
     x.fail("data, indices and updates must have the same rank");
   const Reduction red = scatter_reduction(x, out.dtype);
@@ -307,7 +308,7 @@ void expand_one_hot(ExpansionContext& x) {
   const ir::Container out = x.output(0);
   const auto rank = static_cast<std::int64_t>(out.rank());
   const auto axis =
-      static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", -1), rank));
+      static_cast<std::size_t>(normalize_axis(x, x.attr_int("axis", -1), rank));
   const ir::Expr depth = out.shape[axis];
   const MapParams p = x.params(out.shape);
   Point o = index::param_exprs(p);
@@ -338,7 +339,7 @@ void expand_top_k(ExpansionContext& x) {
   const ir::Container in = x.input(0);
   const ir::Container values = x.output(0);
   const auto r = static_cast<std::int64_t>(in.rank());
-  const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", -1), r));
+  const auto axis = static_cast<std::size_t>(normalize_axis(x, x.attr_int("axis", -1), r));
   const bool largest = x.attr_int("largest", 1) != 0;
   if (x.has_attr("k") && x.attr_int("k") < 0) x.fail("k must not be negative");
   if (index::outputs_empty(x)) return;

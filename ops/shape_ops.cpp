@@ -9,6 +9,7 @@
 
 #include "ops/expansion.h"
 #include "ops/index_helpers.h"
+#include "ops/op_helpers.h"
 #include "ops/op_groups.h"
 #include "ops/op_registry.h"
 
@@ -74,7 +75,7 @@ void expand_flatten(ExpansionContext& x) {
 void expand_squeeze(ExpansionContext& x) {
   const std::int64_t rank = rank_of(x.input(0));
   for (const std::int64_t a : x.attr_ints("axes", std::vector<std::int64_t>{})) {
-    const std::int64_t d = index::normalize_axis(x, a, rank, "axes entry");
+    const std::int64_t d = normalize_axis(x, a, rank, "axes entry");
     if (x.input(0).shape[static_cast<std::size_t>(d)].constant_value().value_or(1) != 1)
       x.fail("axis " + std::to_string(a) + " has size " +
              x.input(0).shape[static_cast<std::size_t>(d)].str() + ", not 1");
@@ -85,7 +86,7 @@ void expand_squeeze(ExpansionContext& x) {
 void expand_unsqueeze(ExpansionContext& x) {
   const std::int64_t out_rank = rank_of(x.output(0));
   const auto axes = x.attr_ints("axes");
-  for (const std::int64_t a : axes) index::normalize_axis(x, a, out_rank, "axes entry");
+  for (const std::int64_t a : axes) normalize_axis(x, a, out_rank, "axes entry");
   reshape_copy(x, "unsqueeze");
 }
 
@@ -104,7 +105,7 @@ void expand_expand(ExpansionContext& x) {
 
 void expand_concat(ExpansionContext& x) {
   const std::int64_t rank = rank_of(x.output(0));
-  const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis"), rank));
+  const auto axis = static_cast<std::size_t>(normalize_axis(x, x.attr_int("axis"), rank));
   ir::Expr offset = 0;
   for (int k = 0; k < x.num_inputs(); ++k) {
     if (!x.has_input(k)) continue;
@@ -122,7 +123,7 @@ void expand_concat(ExpansionContext& x) {
 
 void expand_split(ExpansionContext& x) {
   const std::int64_t rank = rank_of(x.input(0));
-  const auto axis = static_cast<std::size_t>(index::normalize_axis(x, x.attr_int("axis", 0), rank));
+  const auto axis = static_cast<std::size_t>(normalize_axis(x, x.attr_int("axis", 0), rank));
   // The sizes are on the outputs (shape inference read `split` or divided equally).
   ir::Expr offset = 0;
   for (int k = 0; k < x.num_outputs(); ++k) {
@@ -165,7 +166,7 @@ void expand_slice(ExpansionContext& x) {
   std::vector<std::int64_t> step(in_shape.size(), 1);
   std::vector<bool> seen(in_shape.size(), false);
   for (std::size_t i = 0; i < starts.size(); ++i) {
-    const auto d = static_cast<std::size_t>(index::normalize_axis(x, axes[i], rank, "axes entry"));
+    const auto d = static_cast<std::size_t>(normalize_axis(x, axes[i], rank, "axes entry"));
     if (seen[d]) x.fail("axis " + std::to_string(axes[i]) + " is sliced twice");
     seen[d] = true;
     if (steps[i] == 0) x.fail("a step is 0");
@@ -210,7 +211,7 @@ void expand_pad(ExpansionContext& x) {
            std::to_string(2 * axes.size()));
   std::vector<std::int64_t> before(in_shape.size(), 0);
   for (std::size_t i = 0; i < axes.size(); ++i)
-    before[static_cast<std::size_t>(index::normalize_axis(x, axes[i], rank, "axes entry"))] =
+    before[static_cast<std::size_t>(normalize_axis(x, axes[i], rank, "axes entry"))] =
         pads[i];
 
   const MapParams p = x.params(x.output(0).shape);

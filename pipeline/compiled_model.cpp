@@ -91,8 +91,10 @@ struct CompiledModel::Impl {
       if (!known) {
         std::string expected;
         for (const ValueInfo& v : inputs) expected += (expected.empty() ? "" : ", ") + v.name;
-        problems.push_back({Severity::Error, "input '" + name + "'",
-                            "the model has no such input (its inputs: " + expected + ")", {}});
+        problems.push_back({Severity::Error,
+                            "input '" + name + "'",
+                            "the model has no such input (its inputs: " + expected + ")",
+                            {}});
       }
     }
     std::map<std::string, std::int64_t> symbols;
@@ -100,10 +102,11 @@ struct CompiledModel::Impl {
     for (const ValueInfo& v : inputs) {
       const auto it = given.find(v.name);
       if (it == given.end()) {
-        problems.push_back({Severity::Error, "input '" + v.name + "'",
-                            "missing (expected " + std::string(ir::dtype_name(v.dtype)) +
-                                shape_str(v.shape) + ")",
-                            {}});
+        problems.push_back(
+            {Severity::Error,
+             "input '" + v.name + "'",
+             "missing (expected " + std::string(ir::dtype_name(v.dtype)) + shape_str(v.shape) + ")",
+             {}});
         continue;
       }
       const TensorRef& t = it->second;
@@ -122,7 +125,8 @@ struct CompiledModel::Impl {
         ok = size && *size == t.shape[d];
       }
       if (!ok)
-        problems.push_back({Severity::Error, "input '" + v.name + "'",
+        problems.push_back({Severity::Error,
+                            "input '" + v.name + "'",
                             "expected " + std::string(ir::dtype_name(v.dtype)) +
                                 shape_str(v.shape) + ", got " +
                                 std::string(ir::dtype_name(t.dtype)) + shape_str(t.shape),
@@ -134,6 +138,38 @@ struct CompiledModel::Impl {
         throw UserError("symbol '" + symbol + "'",
                         "no input shape determines it; fix it with input_shapes");
     return symbols;
+  }
+
+  /// Runs on checked buffers for bound symbols (re-initializing when the symbols changed).
+  void execute(const std::map<std::string, std::int64_t>& symbols,
+               const std::map<std::string, TensorRef>& in,
+               const std::map<std::string, TensorRef>& out) {
+    if (!initialized || symbols != bound_symbols) {
+      executable->init(symbols);
+      bound_symbols = symbols;
+      initialized = true;
+    }
+    // Arguments in the generated code's order: inputs, outputs, and constants by container.
+    std::map<std::string, void*> by_container;
+    for (const ValueInfo& v : inputs) by_container[v.container] = in.at(v.name).data;
+    for (const ValueInfo& v : outputs) by_container[v.container] = out.at(v.name).data;
+    for (auto& [name, tensor] : model.constants)
+      by_container.try_emplace(name, static_cast<void*>(tensor.bytes.data()));
+    std::vector<void*> args;
+    args.reserve(source.arguments.size());
+    for (const std::string& name : source.arguments) {
+      const auto it = by_container.find(name);
+      SLUICE_CHECK(it != by_container.end(), "argument '" + name + "' has no data");
+      args.push_back(it->second);
+    }
+    executable->run(args);
+    // An output that import folded to a constant (or that is an initializer) is never written
+    // by the program: its value is the constant.
+    for (const ValueInfo& v : outputs) {
+      const auto it = model.constants.find(v.container);
+      if (it != model.constants.end())
+        std::memcpy(out.at(v.name).data, it->second.bytes.data(), it->second.bytes.size());
+    }
   }
 
   [[nodiscard]] std::vector<std::int64_t> evaluate_shape(
@@ -149,7 +185,8 @@ CompiledModel::CompiledModel(CompiledModel&&) noexcept = default;
 CompiledModel& CompiledModel::operator=(CompiledModel&&) noexcept = default;
 CompiledModel::~CompiledModel() = default;
 
-CompiledModel CompiledModel::from_onnx_file(const std::string& path, const CompileOptions& options) {
+CompiledModel CompiledModel::from_onnx_file(const std::string& path,
+                                            const CompileOptions& options) {
   const auto start = Clock::now();
   frontends::ImportOptions import;
   import.input_shapes = options.input_shapes;
@@ -173,8 +210,8 @@ CompiledModel CompiledModel::from_model(frontends::Model model, const CompileOpt
   auto impl = std::make_unique<Impl>();
   impl->program = model.program;
   if (options.blas) choose_blas(impl->program);
-  ops::expand_all(impl->program, options.blas ? std::set<std::string>{"blas"}
-                                              : std::set<std::string>{});
+  ops::expand_all(impl->program,
+                  options.blas ? std::set<std::string>{"blas"} : std::set<std::string>{});
   codegen::CpuOptions cpu;
   cpu.timers = options.timers;
   impl->source = codegen::generate_cpu(impl->program, cpu);
@@ -211,56 +248,30 @@ std::map<std::string, std::vector<std::int64_t>> CompiledModel::output_shapes(
 
 void CompiledModel::run(const std::map<std::string, TensorRef>& inputs,
                         const std::map<std::string, TensorRef>& outputs) {
-  Impl& impl = *impl_;
-  const auto symbols = impl.bind(inputs);
-  for (const ValueInfo& v : impl.outputs) {
+  const auto symbols = impl_->bind(inputs);
+  for (const ValueInfo& v : impl_->outputs) {
     const auto it = outputs.find(v.name);
     SLUICE_CHECK(it != outputs.end() && it->second.data != nullptr,
                  "output '" + v.name + "' has no buffer");
-    SLUICE_CHECK(it->second.shape == impl.evaluate_shape(v, symbols),
+    SLUICE_CHECK(it->second.shape == impl_->evaluate_shape(v, symbols),
                  "output '" + v.name + "' buffer has the wrong shape");
   }
-  if (!impl.initialized || symbols != impl.bound_symbols) {
-    impl.executable->init(symbols);
-    impl.bound_symbols = symbols;
-    impl.initialized = true;
-  }
-  // Arguments in the generated code's order: inputs, outputs, and constants by container name.
-  std::map<std::string, void*> by_container;
-  for (const ValueInfo& v : impl.inputs) by_container[v.container] = inputs.at(v.name).data;
-  for (const ValueInfo& v : impl.outputs) by_container[v.container] = outputs.at(v.name).data;
-  for (auto& [name, tensor] : impl.model.constants)
-    by_container.try_emplace(name, static_cast<void*>(tensor.bytes.data()));
-  std::vector<void*> args;
-  args.reserve(impl.source.arguments.size());
-  for (const std::string& name : impl.source.arguments) {
-    const auto it = by_container.find(name);
-    SLUICE_CHECK(it != by_container.end(), "argument '" + name + "' has no data");
-    args.push_back(it->second);
-  }
-  impl.executable->run(args);
-  // An output that import folded to a constant (or that is an initializer) is never written by
-  // the program: its value is the constant.
-  for (const ValueInfo& v : impl.outputs) {
-    const auto it = impl.model.constants.find(v.container);
-    if (it != impl.model.constants.end())
-      std::memcpy(outputs.at(v.name).data, it->second.bytes.data(), it->second.bytes.size());
-  }
+  impl_->execute(symbols, inputs, outputs);
 }
 
-std::map<std::string, ir::Tensor> CompiledModel::run(const std::map<std::string, ir::Tensor>& inputs) {
+std::map<std::string, ir::Tensor> CompiledModel::run(
+    const std::map<std::string, ir::Tensor>& inputs) {
   std::map<std::string, TensorRef> refs;
   for (const auto& [name, tensor] : inputs)
     refs[name] = {tensor.dtype, tensor.shape, const_cast<std::byte*>(tensor.bytes.data())};
+  const auto symbols = impl_->bind(refs);
   std::map<std::string, ir::Tensor> results;
   std::map<std::string, TensorRef> out_refs;
-  for (auto& [name, shape] : output_shapes(refs)) {
-    const ValueInfo& v = *std::find_if(impl_->outputs.begin(), impl_->outputs.end(),
-                                       [&](const ValueInfo& o) { return o.name == name; });
-    ir::Tensor& t = results[name] = ir::Tensor::zeros(v.dtype, shape);
-    out_refs[name] = {t.dtype, t.shape, t.bytes.data()};
+  for (const ValueInfo& v : impl_->outputs) {
+    ir::Tensor& t = results[v.name] = ir::Tensor::zeros(v.dtype, impl_->evaluate_shape(v, symbols));
+    out_refs[v.name] = {t.dtype, t.shape, t.bytes.data()};
   }
-  run(refs, out_refs);
+  impl_->execute(symbols, refs, out_refs);
   return results;
 }
 

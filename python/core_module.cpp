@@ -6,10 +6,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
+#include "codegen/executable.h"
 #include "ir/analysis/report.h"
 #include "ir/program_io.h"
 #include "ir/text_format.h"
@@ -184,8 +183,8 @@ PYBIND11_MODULE(_core, m) {
   using sluice::Diagnostic;
   using sluice::ir::Program;
   m.doc() = "Sluice IR core (pybind11). Use the `sluice` package, which re-exports this.";
-  // Before torch (or anything else) loads libgomp: see codegen/executable.cpp.
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  // Before torch (or anything else) loads libgomp or OpenBLAS.
+  sluice::codegen::set_runtime_defaults();
 
   static py::exception<sluice::UserError> error(m, "Error");
   // pybind11 takes a plain `void (*)(std::exception_ptr)`: the by-value parameter is its API.

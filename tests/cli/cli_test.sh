@@ -71,7 +71,7 @@ got, want = np.load('$work/out.npz')['out'], np.load('$cli/expected.npz')['out']
 err = float(np.max(np.abs(got - want)))
 print('max abs error', err)
 sys.exit(0 if got.shape == want.shape and got.dtype == want.dtype and err < 1e-5 else 1)"
-expect run-profile 0 'ms/run' -- "$sluice" run "$model" --inputs "$cli/inputs.npz" --output-file "$work/out.npz" --profile --repeat 3
+expect run-profile 0 '^matmul +[0-9]+\.[0-9]+$' -- "$sluice" run "$model" --inputs "$cli/inputs.npz" --output-file "$work/out.npz" --profile --repeat 3
 expect run-missing-input 1 "input 'bias': missing \(expected f32\[3\]\)" -- "$sluice" run "$model" --inputs "$cli/missing_input.npz" --output-file "$work/o.npz"
 expect run-wrong-shape 1 "input 'x': expected f32\[2, 3\], got f32\[2, 2\]" -- "$sluice" run "$model" --inputs "$cli/wrong_shape.npz" --output-file "$work/o.npz"
 expect run-wrong-dtype 1 "input 'x': expected f32\[2, 3\], got f64\[2, 3\]" -- "$sluice" run "$model" --inputs "$cli/wrong_dtype.npz" --output-file "$work/o.npz"

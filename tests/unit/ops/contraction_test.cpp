@@ -200,17 +200,6 @@ TEST(Contractions, GoldenMatMul) {
   EXPECT_EQ(find_op("Gemm")->library_backed, std::vector<std::string>{"blas"});
 }
 
-void expect_user_error(const Node& n, const std::string& needle) {
-  try {
-    ir::Program p = node_program(n);
-    expand_all(p);
-    ADD_FAILURE() << n.op << ": no error";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(n.op + " 'node'"), std::string::npos) << e.what();
-  }
-}
-
 TEST(Contractions, Errors) {
   expect_user_error({"MatMul", {}, {f32({2, 3}), f32({4, 2})}, {f32({2, 2})}}, "inner dimensions");
   expect_user_error({"Einsum", {}, {f32({2, 3})}, {f32({3, 2})}},

@@ -483,49 +483,6 @@ TEST(DataMovementGolden, PadConstant) {
 // Exported transformers and CNNs keep the batch (and sequence) symbolic: the expansions must
 // build and verify with symbolic dimensions. (Running them needs symbol values: the pipeline
 // tests do that.)
-struct SymbolicTensor {
-  DType dtype;
-  std::vector<ir::Expr> shape;
-};
-
-void expect_expands_symbolically(const std::string& op, const ir::Attributes& attributes,
-                                 const std::vector<SymbolicTensor>& inputs,
-                                 const std::vector<SymbolicTensor>& outputs) {
-  SCOPED_TRACE(op);
-  ir::ProgramBuilder b("symbolic_" + op);
-  b.symbol("N");
-  b.symbol("S");
-  std::vector<std::string> ins;
-  std::vector<std::string> outs;
-  for (std::size_t k = 0; k < inputs.size(); ++k) {
-    b.array("x" + std::to_string(k), inputs[k].dtype, inputs[k].shape);
-    ins.push_back("in" + std::to_string(k));
-  }
-  for (std::size_t k = 0; k < outputs.size(); ++k) {
-    b.array("y" + std::to_string(k), outputs[k].dtype, outputs[k].shape);
-    outs.push_back("out" + std::to_string(k));
-  }
-  const auto full = [](const std::vector<ir::Expr>& shape) {
-    std::string t;
-    for (std::size_t d = 0; d < shape.size(); ++d) t += (d > 0 ? ", 0:" : "0:") + shape[d].str();
-    return t;
-  };
-  ir::GraphBuilder g = b.state("main");
-  const ir::NodeId node = g.library("node", op, ins, outs, attributes);
-  for (std::size_t k = 0; k < inputs.size(); ++k)
-    g.read(g.access("x" + std::to_string(k)), full(inputs[k].shape), node, ins[k]);
-  for (std::size_t k = 0; k < outputs.size(); ++k)
-    g.write(node, outs[k], g.access("y" + std::to_string(k)), full(outputs[k].shape));
-  ir::Program p = b.build();
-  try {
-    expand_all(p);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << e.what();
-    return;
-  }
-  for (const Diagnostic& d : ir::verify(p)) ADD_FAILURE() << d.str();
-}
-
 TEST(DataMovement, SymbolicBatchAndSequence) {
   const ir::Expr n = ir::Expr::symbol("N");
   const ir::Expr s = ir::Expr::symbol("S");

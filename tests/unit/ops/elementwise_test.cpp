@@ -346,17 +346,6 @@ TEST(Elementwise, GoldenBroadcastAdd) {
   EXPECT_NE(text.find("node 1 -> node 5.x0 x0[0:2, 0:3]"), std::string::npos) << text;
 }
 
-void expect_user_error(const Node& n, const std::string& needle) {
-  try {
-    ir::Program p = node_program(n);
-    expand_all(p);
-    ADD_FAILURE() << n.op << ": no error";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(n.op + " 'node'"), std::string::npos) << e.what();
-  }
-}
-
 TEST(Elementwise, Errors) {
   expect_user_error({"Gelu", {{"approximate", std::string("fast")}}, {f32({2})}, {f32({2})}},
                     "approximate");

@@ -86,17 +86,6 @@ TEST(Losses, GoldenSubscript) {
   EXPECT_NE(text.find("l = select(ok, -x[0, k] * 1.0, 0.0);"), std::string::npos) << text;
 }
 
-void expect_user_error(const Node& n, const std::string& needle) {
-  try {
-    ir::Program p = node_program(n);
-    expand_all(p);
-    ADD_FAILURE() << n.op << ": no error";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(n.op + " 'node'"), std::string::npos) << e.what();
-  }
-}
-
 TEST(Losses, Errors) {
   expect_user_error({"NegativeLogLikelihoodLoss",
                      {{"reduction", std::string("max")}},

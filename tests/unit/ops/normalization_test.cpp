@@ -238,17 +238,6 @@ TEST(Normalizations, GoldenSoftmax) {
       << text;
 }
 
-void expect_user_error(const Node& n, const std::string& needle) {
-  try {
-    ir::Program p = node_program(n);
-    expand_all(p);
-    ADD_FAILURE() << n.op << ": no error";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(n.op + " 'node'"), std::string::npos) << e.what();
-  }
-}
-
 TEST(Normalizations, Errors) {
   expect_user_error({"Softmax", {{"axis", std::int64_t{2}}}, {f32({2, 3})}, {f32({2, 3})}},
                     "axis 2 is out of range");

@@ -56,6 +56,23 @@ std::vector<std::vector<double>> run_node(const Node& n);
 /// Expands, runs, compares every output (NaN equals NaN; relative+absolute tolerance).
 void expect_outputs(const Node& n, const std::vector<std::vector<double>>& want,
                     double tolerance = 1e-5);
+/// Expanding the node fails with a UserError that contains `needle` and names the node
+/// ("<Op> 'node'").
+void expect_user_error(const Node& n, const std::string& needle);
+/// A tensor of a node with a symbolic shape (symbols N and S).
+struct SymbolicTensor {
+  ir::DType dtype;
+  std::vector<ir::Expr> shape;
+};
+/// The program holding one node over symbolically shaped tensors (see below).
+ir::Program symbolic_node_program(const std::string& op, const ir::Attributes& attributes,
+                                  const std::vector<SymbolicTensor>& inputs,
+                                  const std::vector<SymbolicTensor>& outputs);
+/// Exported transformers and CNNs keep batch and sequence symbolic: the node (label "node",
+/// containers x<k>/y<k>, symbols N and S) must expand and verify with symbolic dimensions.
+void expect_expands_symbolically(const std::string& op, const ir::Attributes& attributes,
+                                 const std::vector<SymbolicTensor>& inputs,
+                                 const std::vector<SymbolicTensor>& outputs);
 /// The printed IR of the expanded node program.
 std::string expanded_text(const Node& n);
 

@@ -251,17 +251,6 @@ TEST(Reductions, Golden) {
   EXPECT_NE(text.find("{ y = s / 3.0; }"), std::string::npos) << text;
 }
 
-void expect_user_error(const Node& n, const std::string& needle) {
-  try {
-    ir::Program p = node_program(n);
-    expand_all(p);
-    ADD_FAILURE() << n.op << ": no error";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(n.op + " 'node'"), std::string::npos) << e.what();
-  }
-}
-
 TEST(Reductions, Errors) {
   expect_user_error({"ReduceSum", {{"axes", Ints{3}}}, {f32({2, 3})}, {f32({2, 3})}},
                     "out of range");
