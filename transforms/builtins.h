@@ -1,0 +1,16 @@
+#pragma once
+/// The built-in catalogue: one factory per transformation (each defined in its own file under
+/// local/, layout/, fusion/, global/), and the list `register_builtins` adds.
+
+#include <memory>
+
+#include "transforms/transformation.h"
+
+namespace sluice::transforms {
+
+// Tier 1: expansion and local optimization.
+std::shared_ptr<const Transformation> make_expand();
+// Tier 4: global data-movement minimization.
+std::shared_ptr<const Transformation> make_dead_dataflow_elimination();
+
+}  // namespace sluice::transforms
