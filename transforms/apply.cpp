@@ -44,8 +44,12 @@ ApplyResult apply_match(ir::Program& program, const Transformation& transformati
     if (std::find(current.matches.begin(), current.matches.end(), match) ==
         current.matches.end()) {
       std::string why = "it is not among the current matches";
+      // A rejected candidate is known by its first node (the pattern's root): a rejection may
+      // name fewer nodes than a match would.
       for (const auto& r : current.rejected)
-        if (r.candidate == match) why = r.reason;
+        if (r.candidate.scope == match.scope && !r.candidate.nodes.empty() &&
+            !match.nodes.empty() && r.candidate.nodes.front() == match.nodes.front())
+          why = r.reason;
       throw UserError(name, "does not apply to " + match_location(program, match) + ": " + why);
     }
   }
