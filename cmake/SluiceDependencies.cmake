@@ -34,5 +34,23 @@ if(SLUICE_ENABLE_ONNX)
   find_package(Protobuf REQUIRED)
   find_package(ONNX CONFIG REQUIRED)
 endif()
+if(SLUICE_ENABLE_LLVM)
+  # The in-process compile route (codegen/llvm_jit_compiler.cpp) links the shared libLLVM and
+  # libclang-cpp (targets `LLVM`, `clang-cpp`), never the static component libraries.
+  find_package(LLVM CONFIG HINTS /usr/lib/llvm-19/lib/cmake/llvm)
+  if(LLVM_FOUND AND LLVM_VERSION_MAJOR EQUAL 19)
+    find_package(Clang CONFIG HINTS ${LLVM_INSTALL_PREFIX}/lib/cmake/clang)
+  endif()
+  if(NOT LLVM_VERSION_MAJOR EQUAL 19 OR NOT Clang_FOUND OR NOT TARGET LLVM OR NOT TARGET clang-cpp)
+    message(FATAL_ERROR
+      "SLUICE_ENABLE_LLVM=ON needs LLVM and Clang 19 with their shared libraries (found LLVM "
+      "'${LLVM_VERSION}' in '${LLVM_DIR}', Clang in '${Clang_DIR}'). On Debian 12 install "
+      "llvm-19-dev libclang-19-dev libclang-cpp19-dev (scripts/setup-debian.sh), point LLVM_DIR "
+      "at another LLVM 19, or configure with -DSLUICE_ENABLE_LLVM=OFF (generated code is then "
+      "compiled by g++ only).")
+  endif()
+  message(STATUS "LLVM ${LLVM_VERSION} (${LLVM_DIR}): in-process compile route on")
+endif()
+
 # Generated CPU code calls cblas_?gemm; the host side links nothing of BLAS itself.
 find_package(Threads REQUIRED)

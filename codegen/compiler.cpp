@@ -6,12 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <cstdint>
-#include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -22,44 +18,6 @@ extern char** environ;
 namespace sluice::codegen {
 
 namespace {
-
-/// FNV-1a, 64 bits: stable across runs and builds (std::hash is not promised to be).
-std::uint64_t fnv1a(std::string_view data, std::uint64_t h = 14695981039346656037ULL) {
-  for (const char c : data) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::string hex(std::uint64_t v) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(v));
-  return buffer;
-}
-
-/// A name next to `path` that no other process or thread uses at the same time.
-std::string temporary_name(const std::filesystem::path& path) {
-  static std::atomic<unsigned> counter{0};
-  return path.string() + ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-}
-
-void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
-  const auto temporary = temporary_name(path);
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw UserError(path.string(), "cannot write the file");
-  }
-  std::filesystem::rename(temporary, path);
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// Runs `argv` with stdout and stderr into `log`; returns the exit status (-1 if it could not
 /// start).
@@ -84,15 +42,6 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
 }
 
 }  // namespace
-
-std::filesystem::path default_cache_dir() {
-  if (const char* dir = std::getenv("SLUICE_CACHE_DIR"); dir && *dir) return dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return std::filesystem::path(xdg) / "sluice";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::filesystem::path(home) / ".cache" / "sluice";
-  return std::filesystem::temp_directory_path() / "sluice-cache";
-}
 
 ExternalCompiler::ExternalCompiler(CompilerOptions options) : options_(std::move(options)) {
   if (options_.compiler.empty()) {
@@ -121,11 +70,8 @@ std::filesystem::path ExternalCompiler::compile(const GeneratedSource& source) {
   std::string flags;
   for (const std::string& a : argv) flags += a + ' ';
   if (source.uses_blas) flags += "-lopenblas";
-  const std::string key = hex(fnv1a(source.code, fnv1a(flags)));
-  const std::filesystem::path dir = options_.cache_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw UserError(dir.string(), "cannot create the code cache folder: " + ec.message());
+  const std::string key = cache_key(source.code, flags);
+  const std::filesystem::path dir = ensure_cache_dir(options_.cache_dir);
   const std::filesystem::path object = dir / ("sluice_" + key + ".so");
   if (std::filesystem::exists(object)) return object;
 
@@ -137,8 +83,9 @@ std::filesystem::path ExternalCompiler::compile(const GeneratedSource& source) {
   argv.emplace_back("-o");
   argv.push_back(temporary);
   if (source.uses_blas) argv.emplace_back("-lopenblas");
-  ++invocations_;
+  count_invocation();
   const int status = run_process(argv, log);
+  std::error_code ec;
   if (status != 0) {
     std::string messages = read_file(log);
     if (messages.size() > 4000) messages = messages.substr(0, 4000) + "\n[...]";
@@ -153,6 +100,10 @@ std::filesystem::path ExternalCompiler::compile(const GeneratedSource& source) {
   std::filesystem::rename(temporary, object);
   std::filesystem::remove(log, ec);
   return object;
+}
+
+Executable ExternalCompiler::compile_and_load(const GeneratedSource& source) {
+  return Executable::load(compile(source), source.symbols);
 }
 
 }  // namespace sluice::codegen

@@ -1,7 +1,5 @@
 #include "codegen/executable.h"
 
-#include <dlfcn.h>
-
 #include <cstdlib>
 #include <mutex>
 #include <utility>
@@ -13,9 +11,11 @@ namespace sluice::codegen {
 namespace {
 
 template <typename F>
-F lookup(void* handle, const char* name, const std::filesystem::path& path) {
-  void* p = dlsym(handle, name);
-  if (!p) throw UserError(path.string(), std::string("not a Sluice executable: no symbol ") + name);
+F lookup(LoadedCode& code, const char* name) {
+  void* p = code.find(name);
+  if (!p)
+    throw UserError(code.origin().string(),
+                    std::string("not a Sluice executable: no symbol ") + name);
   return reinterpret_cast<F>(p);
 }
 
@@ -33,29 +33,33 @@ void set_runtime_defaults() {
   });
 }
 
-Executable Executable::load(const std::filesystem::path& path,
+Executable Executable::load(std::unique_ptr<LoadedCode> code,
                             std::vector<std::string> symbol_order) {
   set_runtime_defaults();
-  Executable e;
-  e.handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-  if (!e.handle_) {
-    const char* why = dlerror();
-    throw UserError(path.string(),
-                    std::string("cannot load the compiled code: ") + (why ? why : "unknown error"));
-  }
-  const auto version = lookup<int (*)()>(e.handle_, "sluice_abi_version", path)();
+  SLUICE_CHECK(code != nullptr, "Executable::load without code");
+  LoadedCode& c = *code;
+  const auto version = lookup<int (*)()>(c, "sluice_abi_version")();
   if (version != kAbiVersion)
-    throw UserError(path.string(), "ABI version " + std::to_string(version) +
-                                       ", but this Sluice runs ABI version " +
-                                       std::to_string(kAbiVersion));
-  e.init_ = lookup<void* (*)(const std::int64_t*)>(e.handle_, "sluice_init", path);
-  e.run_ = lookup<int (*)(void*, void* const*)>(e.handle_, "sluice_run", path);
-  e.finalize_ = lookup<void (*)(void*)>(e.handle_, "sluice_finalize", path);
-  e.num_kernels_ = lookup<int (*)()>(e.handle_, "sluice_num_kernels", path);
-  e.kernel_name_ = lookup<const char* (*)(int)>(e.handle_, "sluice_kernel_name", path);
-  e.kernel_seconds_ = lookup<const double* (*)(void*)>(e.handle_, "sluice_kernel_seconds", path);
+    throw UserError(c.origin().string(), "ABI version " + std::to_string(version) +
+                                             ", but this Sluice runs ABI version " +
+                                             std::to_string(kAbiVersion));
+  Executable e;
+  e.init_ = lookup<void* (*)(const std::int64_t*)>(c, "sluice_init");
+  e.run_ = lookup<int (*)(void*, void* const*)>(c, "sluice_run");
+  e.finalize_ = lookup<void (*)(void*)>(c, "sluice_finalize");
+  e.num_kernels_ = lookup<int (*)()>(c, "sluice_num_kernels");
+  e.kernel_name_ = lookup<const char* (*)(int)>(c, "sluice_kernel_name");
+  e.kernel_seconds_ = lookup<const double* (*)(void*)>(c, "sluice_kernel_seconds");
   e.symbol_order_ = std::move(symbol_order);
+  e.code_ = std::move(code);
   return e;
+}
+
+Executable Executable::load(const std::filesystem::path& path,
+                            std::vector<std::string> symbol_order) {
+  // Before dlopen: the defaults only take effect before OpenBLAS and libgomp are loaded.
+  set_runtime_defaults();
+  return load(open_shared_object(path), std::move(symbol_order));
 }
 
 Executable::Executable(Executable&& other) noexcept { *this = std::move(other); }
@@ -63,7 +67,7 @@ Executable::Executable(Executable&& other) noexcept { *this = std::move(other); 
 Executable& Executable::operator=(Executable&& other) noexcept {
   if (this != &other) {
     finalize();
-    handle_ = std::exchange(other.handle_, nullptr);
+    code_ = std::move(other.code_);
     state_ = std::exchange(other.state_, nullptr);
     symbol_order_ = std::move(other.symbol_order_);
     init_ = other.init_;
@@ -81,7 +85,6 @@ Executable::~Executable() { finalize(); }
 void Executable::finalize() {
   if (state_ && finalize_) finalize_(state_);
   state_ = nullptr;
-  // The handle stays open (RTLD_NODELETE): unloading buys nothing and risks dangling code.
 }
 
 void Executable::init(const std::map<std::string, std::int64_t>& symbol_values) {

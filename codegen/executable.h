@@ -1,13 +1,16 @@
 #pragma once
-/// A compiled shared object behind the C ABI of docs/cpu-path.md section 3: loaded with dlopen
-/// (RTLD_NODELETE: its code stays mapped even if a caller keeps a pointer past us), its ABI
-/// version checked, its state set up for given symbol values, run, and finalized.
+/// Compiled code behind the C ABI of docs/cpu-path.md section 3 (a shared object opened with
+/// dlopen, or an object linked in process by the LLVM JIT; see loaded_code.h): its ABI version
+/// checked, its state set up for given symbol values, run, and finalized.
 
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "codegen/loaded_code.h"
 
 namespace sluice::codegen {
 
@@ -19,7 +22,11 @@ void set_runtime_defaults();
 
 class Executable {
 public:
-  /// Loads `path`; a missing symbol or another ABI version is a UserError naming both versions.
+  /// Takes over loaded code; a missing entry point is a UserError, and so is another ABI
+  /// version (naming both versions). The code lives as long as the Executable.
+  static Executable load(std::unique_ptr<LoadedCode> code,
+                         std::vector<std::string> symbol_order = {});
+  /// Opens the shared object at `path` (open_shared_object) and loads it as above.
   static Executable load(const std::filesystem::path& path,
                          std::vector<std::string> symbol_order = {});
   Executable(Executable&& other) noexcept;
@@ -43,7 +50,7 @@ private:
   Executable() = default;
   void finalize();
 
-  void* handle_ = nullptr;
+  std::unique_ptr<LoadedCode> code_;  // after the pointers into it are gone (finalize first)
   void* state_ = nullptr;
   std::vector<std::string> symbol_order_;
   void* (*init_)(const std::int64_t*) = nullptr;

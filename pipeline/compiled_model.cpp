@@ -6,7 +6,7 @@
 #include <set>
 #include <utility>
 
-#include "codegen/compiler.h"
+#include "codegen/compiler_route.h"
 #include "codegen/cpu/cpu_generator.h"
 #include "codegen/executable.h"
 #include "frontends/onnx/onnx_importer.h"
@@ -217,9 +217,8 @@ CompiledModel CompiledModel::from_model(frontends::Model model, const CompileOpt
   impl->source = codegen::generate_cpu(impl->program, cpu);
   codegen::CompilerOptions compiler_options;
   compiler_options.opt_level = options.opt_level;
-  codegen::ExternalCompiler compiler(compiler_options);
   impl->executable.emplace(
-      codegen::Executable::load(compiler.compile(impl->source), impl->source.symbols));
+      codegen::make_compiler(compiler_options)->compile_and_load(impl->source));
   const auto info = [&](const frontends::ModelValue& v) {
     const ir::Container& c = impl->program.containers[*impl->program.find_container(v.container)];
     return ValueInfo{v.onnx_name, v.container, c.dtype, c.shape};

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "codegen/compiler.h"
+#include "codegen/compiler_route.h"
 #include "codegen/cpu/cpu_generator.h"
 #include "codegen/executable.h"
 #include "ir/program.h"
@@ -26,19 +27,44 @@ inline std::filesystem::path test_cache_dir() {
   return std::filesystem::temp_directory_path() / "sluice-codegen-tests";
 }
 
+/// A cache folder of one test alone, removed afterwards.
+class FreshCache {
+public:
+  FreshCache() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("sluice-cache-test-" + std::to_string(std::random_device{}()));
+    std::filesystem::remove_all(path_);
+  }
+  ~FreshCache() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  FreshCache(const FreshCache&) = delete;
+  FreshCache& operator=(const FreshCache&) = delete;
+  [[nodiscard]] CompilerOptions options() const {
+    CompilerOptions o;
+    o.cache_dir = path_.string();
+    return o;
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+private:
+  std::filesystem::path path_;
+};
+
 struct Built {
   GeneratedSource source;
   Executable executable;
 };
 
-/// Verifies, generates, compiles (shared test cache) and loads `program`.
+/// Verifies, generates, compiles (shared test cache) and loads `program`, through the default
+/// compiler route (SLUICE_COMPILER=external runs the tests under g++).
 inline Built build(const ir::Program& program, const CpuOptions& options = {}) {
   ir::verify_or_throw(program);
   GeneratedSource source = generate_cpu(program, options);
   CompilerOptions compiler_options;
   compiler_options.cache_dir = test_cache_dir().string();
-  ExternalCompiler compiler(compiler_options);
-  Executable executable = Executable::load(compiler.compile(source), source.symbols);
+  Executable executable = make_compiler(compiler_options)->compile_and_load(source);
   return {std::move(source), std::move(executable)};
 }
 

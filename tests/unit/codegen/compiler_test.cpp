@@ -12,30 +12,7 @@
 namespace sluice::codegen {
 namespace {
 
-/// A cache folder of this test alone, removed afterwards.
-class FreshCache {
-public:
-  FreshCache() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("sluice-cache-test-" + std::to_string(std::random_device{}()));
-    std::filesystem::remove_all(path_);
-  }
-  ~FreshCache() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  FreshCache(const FreshCache&) = delete;
-  FreshCache& operator=(const FreshCache&) = delete;
-  [[nodiscard]] CompilerOptions options() const {
-    CompilerOptions o;
-    o.cache_dir = path_.string();
-    return o;
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-private:
-  std::filesystem::path path_;
-};
+using testing::FreshCache;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
