@@ -10,6 +10,13 @@ namespace sluice::transforms {
 
 // Tier 1: expansion and local optimization.
 std::shared_ptr<const Transformation> make_expand();
+std::shared_ptr<const Transformation> make_map_collapse();
+std::shared_ptr<const Transformation> make_map_expansion();
+std::shared_ptr<const Transformation> make_map_interchange();
+std::shared_ptr<const Transformation> make_map_tiling();
+std::shared_ptr<const Transformation> make_vectorize();
+// Tier 3: fusion.
+std::shared_ptr<const Transformation> make_map_fusion();
 // Tier 4: global data-movement minimization.
 std::shared_ptr<const Transformation> make_dead_dataflow_elimination();
 

@@ -9,13 +9,15 @@
 //   <expected program text>
 //
 // or, instead of `// expect:`, `// expect-error: TEXT` (the pipeline fails with a message
-// containing TEXT; the program is unchanged) or `// expect-rejected: TEXT` (the transformation
-// does not match anywhere, and one rejection's reason contains TEXT). With `// symbols:`, the
+// containing TEXT; the program is unchanged) or `// expect-rejected: TEXT` (after the steps
+// before it, the pipeline's last transformation matches nowhere, and one rejection's reason
+// contains TEXT). With `// symbols:`, the
 // program before and after runs in the reference interpreter on the same random inputs (seed
 // printed) and every argument must agree within 1e-5 relative.
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -156,9 +158,12 @@ TEST_P(Golden, Case) {
       return;
     }
     case GoldenCase::Kind::Rejected: {
-      ASSERT_EQ(steps.size(), 1U) << "expect-rejected takes a pipeline of one transformation";
+      // Every step but the last prepares the program; the last must refuse everywhere.
+      ir::Program prepared = before;
+      const std::vector<PipelineStep> prefix(steps.begin(), steps.end() - 1);
+      if (!prefix.empty()) run_pipeline(prepared, prefix, registry);
       const MatchResult found =
-          find_matches(before, registry.get(steps[0].transformation), steps[0].params);
+          find_matches(prepared, registry.get(steps.back().transformation), steps.back().params);
       EXPECT_TRUE(found.matches.empty()) << found.matches.front().description;
       std::string reasons;
       bool seen = false;
@@ -174,6 +179,10 @@ TEST_P(Golden, Case) {
   PipelineOptions options;
   options.verify_each = true;
   run_pipeline(after, steps, registry, options);
+  // Writing a new case: SLUICE_GOLDEN_PRINT=1 prints what the pipeline gives, to review and paste.
+  if (std::getenv("SLUICE_GOLDEN_PRINT") != nullptr)
+    std::cout << "---- " << c.file << ":" << c.line << " result\n" << ir::print_text(after);
+  ASSERT_FALSE(trim(c.expected).empty()) << "the case has no expected program";
   const std::string expected = ir::print_text(ir::parse_text(c.expected, c.file + " (expected)"));
   EXPECT_EQ(ir::print_text(after), expected);
   if (c.differential) {
