@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "frontends/onnx/onnx_importer.h"
 #include "ir/diagnostic.h"
 #include "ir/program_io.h"
 #include "pipeline/compiled_model.h"
@@ -26,11 +27,14 @@ void check_target(const std::string& target) {
                     "this build generates code for the CPU only ('--target cpu')");
 }
 
-void check_recipe(const std::string& recipe) {
-  if (!recipe.empty())
-    throw UserError("--recipe " + recipe,
-                    "recipes replay transformations, which this version of Sluice does not have "
-                    "yet; run without --recipe");
+/// Imports the model, applies the transformations (if any) to the imported program, compiles.
+pipeline::CompiledModel compile(const std::string& path, const PreparedTransforms& prepared) {
+  if (prepared.empty()) return pipeline::CompiledModel::from_onnx_file(path);
+  frontends::Model imported = frontends::import_onnx_file(path);
+  const transforms::Recipe applied = prepared.apply(imported.program);
+  std::cerr << "sluice: applied " << applied.steps.size() << " transformation"
+            << (applied.steps.size() == 1 ? "" : "s") << " (" << prepared.source << ")\n";
+  return pipeline::CompiledModel::from_model(std::move(imported));
 }
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
@@ -43,9 +47,9 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
 
 int run_model(const RunFlags& flags) {
   check_target(flags.target);
-  check_recipe(flags.recipe);
+  const PreparedTransforms prepared = prepare_transforms(flags.transforms);
   const auto inputs = pipeline::read_npz(flags.inputs);
-  pipeline::CompiledModel model = pipeline::CompiledModel::from_onnx_file(flags.model);
+  pipeline::CompiledModel model = compile(flags.model, prepared);
   std::map<std::string, ir::Tensor> outputs;
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < std::max(1, flags.repeat); ++i) outputs = model.run(inputs);

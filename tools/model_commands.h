@@ -4,13 +4,17 @@
 
 #include <string>
 
+#include "tools/transform_flags.h"
+
 namespace sluice::tools {
 
 struct RunFlags {
   std::string model;
   std::string inputs;       ///< .npz, one array per graph input keyed by input name
   std::string output_file;  ///< .npz, one array per graph output keyed by output name
-  std::string recipe;       ///< transformations to replay first (needs the transformation layer)
+  /// --pipeline / --recipe / --plugin / --verify-each: applied to the imported program before
+  /// code generation.
+  TransformFlags transforms;
   std::string target = "cpu";
   bool profile = false;     ///< print per-kernel times
   int repeat = 1;

@@ -7,6 +7,8 @@
 #include "ir/diagnostic.h"
 #include "tools/commands.h"
 #include "tools/model_commands.h"
+#include "tools/opt_command.h"
+#include "tools/transforms_command.h"
 
 namespace {
 
@@ -74,6 +76,49 @@ int run_cli(int argc, char** argv) {
   samples_cmd->add_flag("--check", check, "Compare instead of writing; fail on a difference");
   samples_cmd->callback([&] { command = [&] { return samples(path, check); }; });
 
+  // --pipeline | --recipe, --plugin, --verify-each: for `opt` and `run`.
+  const auto add_transform_flags = [](CLI::App* cmd, TransformFlags& flags) {
+    auto* pipeline = cmd->add_option("--pipeline", flags.pipeline,
+                                     "Transformations to apply, e.g. 'expand{impl=pure},"
+                                     "dead-dataflow-elimination' (see 'sluice transforms')");
+    auto* recipe = cmd->add_option("--recipe", flags.recipe,
+                                   "Transformations to replay, as recorded (JSON)");
+    pipeline->excludes(recipe);
+    cmd->add_option("--plugin", flags.plugins, "Load transformations from this shared library "
+                                               "(repeatable)");
+    cmd->add_flag("--verify-each", flags.verify_each,
+                  "Verify the program after every transformation (finds the one that breaks it)");
+  };
+
+  OptFlags opt_flags;
+  auto* opt_cmd = app.add_subcommand(
+      "opt", "Apply transformations to a model or program; report data movement and FLOPs "
+             "before and after");
+  opt_cmd->add_option("model", opt_flags.model, "ONNX model or program (*.sluice.json/.txt)")
+      ->required();
+  add_transform_flags(opt_cmd, opt_flags.transforms);
+  opt_cmd->add_option("-o,--output", opt_flags.output,
+                      "Write the optimized program (*.sluice.json or *.sluice.txt)");
+  opt_cmd->add_option("--report", opt_flags.report, "Write the before/after report as JSON");
+  opt_cmd->add_option("--record", opt_flags.record, "Write what was applied as a recipe (JSON)");
+  opt_cmd->add_option("-s,--symbol", opt_flags.symbol_flags,
+                      "Symbol value NAME=VALUE for the report (repeatable)");
+  opt_cmd->callback([&] {
+    if (opt_flags.transforms.pipeline.empty() && opt_flags.transforms.recipe.empty())
+      throw CLI::RequiredError("--pipeline or --recipe");
+    command = [&] { return opt(opt_flags); };
+  });
+
+  std::vector<std::string> list_plugins;
+  auto* transforms_cmd = app.add_subcommand(
+      "transforms", "List every transformation: tier, origin, parameters, description");
+  transforms_cmd->alias("list-transforms");
+  transforms_cmd->add_option("--plugin", list_plugins,
+                             "Load transformations from this shared library (repeatable)");
+  transforms_cmd->add_flag("--json", json, "Print the list as JSON");
+  transforms_cmd->callback(
+      [&] { command = [&] { return list_transforms(list_plugins, json); }; });
+
   RunFlags run_flags;
   auto* run_cmd = app.add_subcommand(
       "run", "Run an ONNX model on the CPU: inputs from an .npz, outputs to an .npz");
@@ -83,7 +128,7 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--output-file", run_flags.output_file,
                       "Where to write one array per graph output, keyed by name")
       ->required();
-  run_cmd->add_option("--recipe", run_flags.recipe, "Transformations to replay first (JSON)");
+  add_transform_flags(run_cmd, run_flags.transforms);
   run_cmd->add_option("--target", run_flags.target, "Where the code runs")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   run_cmd->add_option("--repeat", run_flags.repeat, "Run this many times (timing)")

@@ -69,6 +69,13 @@ private:
                               name + "' takes a " + std::string(param_type_name(spec->type)) +
                               ")");
       }
+      if (!spec->choices.empty() &&
+          std::find(spec->choices.begin(), spec->choices.end(), value) == spec->choices.end()) {
+        std::string list;
+        for (const auto& c : spec->choices) list += (list.empty() ? "" : ", ") + c;
+        fail_at(value_at, "parameter '" + key + "' of '" + name + "' is '" + value +
+                              "'; choose one of: " + list);
+      }
       if (at_end()) fail("unclosed '{' after '" + name + "'");
       if (peek() == '}') {
         ++pos_;
