@@ -18,6 +18,8 @@ std::shared_ptr<const Transformation> make_vectorize();
 // Tier 3: fusion.
 std::shared_ptr<const Transformation> make_map_fusion();
 // Tier 4: global data-movement minimization.
+std::shared_ptr<const Transformation> make_buffer_reuse();
 std::shared_ptr<const Transformation> make_dead_dataflow_elimination();
+std::shared_ptr<const Transformation> make_in_place();
 
 }  // namespace sluice::transforms
