@@ -86,6 +86,125 @@ expect compile-emit 0 'the generated C\+\+' -- "$sluice" compile "$model" --emit
 expect compile-emit-files 0 'sluice_run' -- cat "$work/emit/add_relu_matmul.cpp"
 expect compile-emit-expanded 0 'map ' -- cat "$work/emit/add_relu_matmul.expanded.sluice.txt"
 
+# Transformations: `sluice opt`, `sluice transforms`, `run --pipeline/--recipe`, plugins.
+plugins=${SLUICE_PLUGIN_DIR:-$(dirname "$sluice")/../plugins}
+plugin="$plugins/bias_gelu_plugin.so"
+gelu="$cli/linear_gelu.onnx"
+pc="$samples/producer_consumer.sluice.txt"
+expect opt-no-match 0 'dead-dataflow-elimination: 0 applications' -- "$sluice" opt "$pc" --pipeline dead-dataflow-elimination
+expect opt-table 0 '^total +2 -> 2 kernels +16\*N B +16\*N B +0 ' -- "$sluice" opt "$pc" --pipeline dead-dataflow-elimination
+expect opt-symbols 0 '^main +0 +produce +map +64 B +64 B +0 +8 +8$' -- "$sluice" opt "$pc" --pipeline dead-dataflow-elimination -s N=8
+expect opt-bad-pipeline-column 1 "pipeline:1:27: unknown transformation 'map-fuse'; known: .*dead-dataflow-elimination" -- "$sluice" opt "$pc" --pipeline 'dead-dataflow-elimination,map-fuse'
+expect opt-bad-param-column 1 "pipeline:1:13: parameter 'impl' of 'expand' is 'bogus'; choose one of: auto, pure, blas" -- "$sluice" opt "$pc" --pipeline 'expand{impl=bogus}'
+expect opt-bad-param-name 1 "pipeline:1:8: 'expand' has no parameter 'kind' \(parameters: impl, op\)" -- "$sluice" opt "$pc" --pipeline 'expand{kind=pure}'
+expect opt-needs-transforms 2 'sluice --help' -- "$sluice" opt "$pc"
+expect opt-pipeline-and-recipe 2 'excludes' -- "$sluice" opt "$pc" --pipeline dead-dataflow-elimination --recipe "$work/r.json"
+expect opt-missing-model 1 'cannot open file' -- "$sluice" opt "$work/nope.sluice.json" --pipeline dead-dataflow-elimination
+expect opt-bad-output-name 1 'written as \*.sluice.json or \*.sluice.txt' -- "$sluice" opt "$pc" --pipeline dead-dataflow-elimination -o "$work/out.bin"
+
+# A dead map: the pipeline removes it; the recorded recipe replays to the same bytes, and on
+# another program it no longer applies and says which step and why.
+cat >"$work/dead.sluice.txt" <<'PROGRAM'
+program dead {
+  symbol N: i64
+  array X: f32[N]
+  array T: f32[N] transient
+  array Y: f32[N]
+  state 0 "main" start {
+    node 0 = map "dead" [i = 0:N] (X) -> (T) {
+      node 0 = tasklet "dead" (x) -> (t) { t = x * 2.0; }
+      node 1 = access X
+      node 2 = access T
+      edge 0: node 1 -> node 0.x X[i]
+      edge 1: node 0.t -> node 2 T[i]
+    }
+    node 1 = access X
+    node 2 = access T
+    node 3 = map "live" [i = 0:N] (X) -> (Y) {
+      node 0 = tasklet "live" (x) -> (y) { y = x + 1.0; }
+      node 1 = access X
+      node 2 = access Y
+      edge 0: node 1 -> node 0.x X[i]
+      edge 1: node 0.y -> node 2 Y[i]
+    }
+    node 4 = access X
+    node 5 = access Y
+    edge 0: node 1 -> node 0.X X[0:N]
+    edge 1: node 0.T -> node 2 T[0:N]
+    edge 2: node 4 -> node 3.X X[0:N]
+    edge 3: node 3.Y -> node 5 Y[0:N]
+  }
+}
+PROGRAM
+expect opt-removes-dead 0 '^main +0 +dead +map +8\*N B +- +removed' -- "$sluice" opt "$work/dead.sluice.txt" --pipeline dead-dataflow-elimination --verify-each -o "$work/pipeline.sluice.json" --record "$work/dead.recipe.json" --report "$work/dead.report.json"
+expect opt-recorded-recipe 0 '"transformation": "dead-dataflow-elimination"' -- cat "$work/dead.recipe.json"
+expect opt-replays-recipe 0 'dead-dataflow-elimination: 1$' -- "$sluice" opt "$work/dead.sluice.txt" --recipe "$work/dead.recipe.json" -o "$work/recipe.sluice.json"
+if cmp -s "$work/pipeline.sluice.json" "$work/recipe.sluice.json"; then
+  echo "ok   opt-record-replay-bit-for-bit"
+else
+  echo "FAIL opt-record-replay-bit-for-bit"; failures=$((failures + 1))
+fi
+expect opt-report-json 0 'ok' -- /usr/bin/python3 -c "
+import json, sys
+r = json.load(open('$work/dead.report.json'))
+t = r['movement']['total']
+assert r['transformations']['pipeline'] == 'dead-dataflow-elimination', r['transformations']
+assert [s['transformation'] for s in r['applied']] == ['dead-dataflow-elimination']
+assert t['before']['symbolic']['bytes'] == '16*N' and t['after']['symbolic']['bytes'] == '8*N', t
+assert t['before']['bytes'] is None and t['bytes_change'] is None
+dead = [k for k in r['movement']['kernels'] if k['before'] and k['before']['label'] == 'dead']
+assert len(dead) == 1 and dead[0]['after'] is None, dead
+print('ok')"
+printf 'keep me\n' >"$work/kept.sluice.json"
+expect opt-stale-recipe 1 "recipe step 1 of 1 \(dead-dataflow-elimination on nodes 0, 2 in state 'main'\): no longer applies" -- "$sluice" opt "$pc" --recipe "$work/dead.recipe.json" -o "$work/kept.sluice.json" --record "$work/kept.recipe.json"
+expect opt-stale-recipe-reason 1 "note: .*'T' is read" -- "$sluice" opt "$pc" --recipe "$work/dead.recipe.json"
+if [[ "$(cat "$work/kept.sluice.json")" == "keep me" && ! -e "$work/kept.recipe.json" ]]; then
+  echo "ok   opt-failure-writes-nothing"
+else
+  echo "FAIL opt-failure-writes-nothing"; failures=$((failures + 1))
+fi
+printf '{"sluice_recipe": 1, "steps": [{"transformation": "dead-dataflow-elimination", "state": 0}]}' >"$work/bad.recipe.json"
+expect opt-bad-recipe 1 'bad.recipe.json: step 1: missing "nodes"' -- "$sluice" opt "$pc" --recipe "$work/bad.recipe.json"
+printf '{"sluice_recipe": 1, "steps": [{"transformation": "bias-gelu-fusion", "state": 0, "nodes": [4]}]}' >"$work/plugin.recipe.json"
+expect opt-recipe-needs-plugin 1 "step 1: unknown transformation 'bias-gelu-fusion'.*needs --plugin" -- "$sluice" opt "$pc" --recipe "$work/plugin.recipe.json"
+
+# Listing, and the example plugin: loaded, listed, applied, run end to end.
+expect transforms-list 0 'dead-dataflow-elimination  \(built-in\)' -- "$sluice" transforms
+expect transforms-tiers 0 '^tier 4: global data movement' -- "$sluice" list-transforms
+expect transforms-params 0 'param impl: string = auto \(auto, pure, blas\)' -- "$sluice" transforms
+expect transforms-json 0 'ok' -- /usr/bin/python3 -c "
+import json, subprocess, sys
+out = subprocess.run(['$sluice', 'transforms', '--json', '--plugin', '$plugin'], check=True,
+                     capture_output=True, text=True).stdout
+by_name = {t['name']: t for t in json.loads(out)}
+assert by_name['expand']['tier'] == 1 and by_name['expand']['origin'] == 'built-in'
+assert [p['name'] for p in by_name['expand']['params']] == ['impl', 'op']
+fusion = by_name['bias-gelu-fusion']
+assert fusion['tier'] == 3 and fusion['origin'].startswith(\"plugin 'bias-gelu'\"), fusion
+print('ok')"
+expect transforms-plugin 0 "bias-gelu-fusion  \(plugin 'bias-gelu' \(.*bias_gelu_plugin.so\)\)" -- "$sluice" transforms --plugin "$plugin"
+expect plugin-old-api 1 'built for plugin API version 0, but this Sluice loads version 1' -- "$sluice" transforms --plugin "$plugins/old_api_plugin.so"
+if [[ -n "${SLUICE_CORE_LIBRARY:-}" ]]; then
+  expect plugin-no-entry 1 "not a Sluice plugin: it exports no 'sluice_plugin_entry'" -- "$sluice" transforms --plugin "$SLUICE_CORE_LIBRARY"
+fi
+expect plugin-missing-file 1 'absent.so: cannot load the plugin: no such file' -- "$sluice" opt "$pc" --pipeline dead-dataflow-elimination --plugin "$work/absent.so"
+expect plugin-not-a-library 1 'gelu_inputs.npz: cannot load the plugin: .*invalid ELF header' -- "$sluice" transforms --plugin "$cli/gelu_inputs.npz"
+expect opt-plugin-fusion 0 '^total +8 -> 3 kernels +6.7 KiB +2.6 KiB +-61.3%' -- "$sluice" opt "$gelu" --plugin "$plugin" --pipeline bias-gelu-fusion --record "$work/gelu.recipe.json" -o "$work/gelu.sluice.txt"
+expect opt-plugin-fused-map 0 'y = t \* \(erf\(t / k0\) \+ k1\) \* k2;' -- cat "$work/gelu.sluice.txt"
+check_gelu() {  # the output file of `sluice run` against numpy's result
+  /usr/bin/python3 -c "
+import numpy as np, sys
+got, want = np.load('$1')['y'], np.load('$cli/gelu_expected.npz')['y']
+err = float(np.max(np.abs(got - want)))
+print('max abs error', err)
+sys.exit(0 if got.shape == want.shape and err < 1e-4 else 1)"
+}
+expect run-pipeline 0 'applied 1 transformation \(pipeline .bias-gelu-fusion.\)' -- "$sluice" run "$gelu" --inputs "$cli/gelu_inputs.npz" --output-file "$work/fused.npz" --plugin "$plugin" --pipeline bias-gelu-fusion
+expect run-pipeline-matches-numpy 0 'max abs error' -- check_gelu "$work/fused.npz"
+expect run-recipe 0 'applied 1 transformation \(recipe' -- "$sluice" run "$gelu" --inputs "$cli/gelu_inputs.npz" --output-file "$work/replayed.npz" --plugin "$plugin" --recipe "$work/gelu.recipe.json"
+expect run-recipe-matches-numpy 0 'max abs error' -- check_gelu "$work/replayed.npz"
+expect run-bad-pipeline 1 "pipeline:1:1: unknown transformation 'bias-gelu-fusion'" -- "$sluice" run "$gelu" --inputs "$cli/gelu_inputs.npz" --output-file "$work/o.npz" --pipeline bias-gelu-fusion
+
 # Usage errors: exit 2 with a hint.
 expect no-subcommand 2 'sluice --help' -- "$sluice"
 expect unknown-flag 2 'sluice --help' -- "$sluice" show --frobnicate "$samples/matmul.sluice.json"
