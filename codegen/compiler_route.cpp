@@ -28,8 +28,9 @@ std::unique_ptr<Compiler> make_compiler(CompilerOptions options) {
 #if SLUICE_WITH_LLVM
   return std::make_unique<LlvmJitCompiler>(std::move(options));
 #else
-  throw UserError(where, "this Sluice was built without LLVM (SLUICE_ENABLE_LLVM=OFF); use the "
-                         "'external' route (SLUICE_COMPILER=external)");
+  throw UserError(where,
+                  "this Sluice was built without LLVM (SLUICE_ENABLE_LLVM=OFF); use the "
+                  "'external' route (SLUICE_COMPILER=external)");
 #endif
 }
 

@@ -83,13 +83,14 @@ void* open_library(const std::vector<std::string>& candidates, const char* packa
 void* libomp() {
   // The compiled code calls the __kmpc_* entry points, whose ABI every libomp 5 keeps. Debian
   // lets one libomp-N-dev be installed: LLVM 19's own runtime first, else the system's.
-  static void* const handle = open_library(
-      {SLUICE_LLVM_TOOLS_DIR "/../lib/libomp.so.5", "libomp.so.5", "libomp.so"}, "libomp5-19");
+  static void* handle =
+      open_library({SLUICE_LLVM_TOOLS_DIR "/../lib/libomp.so.5", "libomp.so.5", "libomp.so"},
+                   "libomp5-14, or another libomp5-N");
   return handle;
 }
 
 void* openblas() {
-  static void* const handle = open_library({"libopenblas.so.0", "libopenblas.so"}, "libopenblas0");
+  static void* handle = open_library({"libopenblas.so.0", "libopenblas.so"}, "libopenblas0");
   return handle;
 }
 
@@ -159,8 +160,8 @@ std::unique_ptr<LoadedCode> link(const std::filesystem::path& path, bool uses_bl
   main.addGenerator(std::move(*process));
 
   auto object = llvm::MemoryBuffer::getFile(path.string());
-  if (!object) throw UserError(path.string(), "cannot read the object file: " +
-                                                  object.getError().message());
+  if (!object)
+    throw UserError(path.string(), "cannot read the object file: " + object.getError().message());
   if (auto e = (*jit)->addObjectFile(std::move(*object)))
     throw UserError(path.string(), "not an object file the JIT can link: " +
                                        llvm::toString(std::move(e)) + kFallback);
@@ -173,9 +174,9 @@ struct DiagnosticText {
   llvm::raw_string_ostream stream{text};
   llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> options{new clang::DiagnosticOptions()};
   clang::TextDiagnosticPrinter printer{stream, options.get()};
-  clang::DiagnosticsEngine engine{llvm::IntrusiveRefCntPtr<clang::DiagnosticIDs>(
-                                      new clang::DiagnosticIDs()),
-                                  options, &printer, /*ShouldOwnClient=*/false};
+  clang::DiagnosticsEngine engine{
+      llvm::IntrusiveRefCntPtr<clang::DiagnosticIDs>(new clang::DiagnosticIDs()), options, &printer,
+      /*ShouldOwnClient=*/false};
 };
 
 /// The cc1 arguments that `clang++ driver_args` would run: the driver finds the resource folder,
@@ -236,6 +237,8 @@ LlvmJitCompiler::LlvmJitCompiler(CompilerOptions options) : options_(std::move(o
 }
 
 std::filesystem::path LlvmJitCompiler::compile(const GeneratedSource& source) {
+  // -ffp-contract=fast is g++'s default outside ISO C: a * b + c becomes an FMA even across
+  // statements, so both routes compute alike.
   std::vector<std::string> args{"clang++",
                                 "-std=c++17",
                                 "-O" + std::to_string(std::clamp(options_.opt_level, 0, 3)),
@@ -243,8 +246,6 @@ std::filesystem::path LlvmJitCompiler::compile(const GeneratedSource& source) {
                                 "-fPIC",
                                 "-fwrapv",
                                 "-fno-math-errno",
-                                // g++'s default outside ISO C: a * b + c becomes an FMA even
-                                // across statements, so both routes compute alike.
                                 "-ffp-contract=fast",
                                 "-fno-color-diagnostics",
                                 "-w"};
@@ -279,13 +280,15 @@ std::filesystem::path LlvmJitCompiler::compile(const GeneratedSource& source) {
                        ", in process):\n" +
                        clip(messages);
     if (messages.find("file not found") != std::string::npos)
-      text += "\n(a missing standard header means Clang found no C++ standard library here: "
-              "install g++ or libstdc++-dev" +
-              std::string(kFallback) + ")";
+      text +=
+          "\n(a missing standard header means Clang found no C++ standard library here: "
+          "install g++ or libstdc++-dev" +
+          std::string(kFallback) + ")";
     throw UserError(cpp.string(), text);
   }
   std::filesystem::rename(temporary, object, ec);
-  if (ec) environment_error("cannot store the object file " + object.string() + ": " + ec.message());
+  if (ec)
+    environment_error("cannot store the object file " + object.string() + ": " + ec.message());
   return object;
 }
 

@@ -1,8 +1,9 @@
 // make_compiler: which route CompilerOptions::route and $SLUICE_COMPILER pick.
+#include "codegen/compiler_route.h"
+
 #include <cstdlib>
 #include <string>
 
-#include "codegen/compiler_route.h"
 #include "codegen_test_support.h"
 
 namespace sluice::codegen {

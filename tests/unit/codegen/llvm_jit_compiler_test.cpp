@@ -3,6 +3,8 @@
 // those of the external route.
 #if SLUICE_WITH_LLVM
 
+#include "codegen/llvm_jit_compiler.h"
+
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -10,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "codegen/llvm_jit_compiler.h"
 #include "codegen_test_support.h"
 #include "samples/sample_programs.h"
 
@@ -82,8 +83,13 @@ TEST(LlvmJit, RunsAProgramWithOpenMpAndBlas) {
   const auto w = random_floats(rng, static_cast<std::size_t>(k) * h);
   const auto bias = random_floats(rng, h);
   testing::expect_near(run_layer(exe, x, w, bias, n, k, h), reference_layer(x, w, bias, n, k, h));
-  EXPECT_EQ(exe.kernel_names().size(), source.kernels.size());
-  for (const double t : exe.kernel_times()) EXPECT_GT(t, 0.0);
+  EXPECT_EQ(exe.kernel_names(), source.kernels);
+  double total = 0;
+  for (const double t : exe.kernel_times()) {
+    EXPECT_GE(t, 0.0);
+    total += t;
+  }
+  EXPECT_GT(total, 0.0);
 }
 
 TEST(LlvmJit, ASecondCompileLinksTheCachedObjectWithoutClang) {
@@ -213,12 +219,18 @@ TEST(LlvmJit, SameOutputsAsTheExternalRoute) {
   };
   const std::int64_t m = 67, n = 45, k = 300;
   const std::vector<Case> cases{
-      {"matmul", generate_cpu(samples::matmul()), {{"M", m}, {"N", n}, {"K", k}},
+      {"matmul",
+       generate_cpu(samples::matmul()),
+       {{"M", m}, {"N", n}, {"K", k}},
        {m * k, k * n, m * n}},
       {"softmax", generate_cpu(samples::softmax()), {{"N", n}, {"M", k}}, {n * k, n * k}},
-      {"producer_consumer", generate_cpu(samples::producer_consumer()), {{"N", 5000}},
+      {"producer_consumer",
+       generate_cpu(samples::producer_consumer()),
+       {{"N", 5000}},
        {5000, 5000}},
-      {"small_layer", small_layer_with_blas(), {{"N", m}, {"K", k}, {"H", n}},
+      {"small_layer",
+       small_layer_with_blas(),
+       {{"N", m}, {"K", k}, {"H", n}},
        {m * k, k * n, n, m * n}},
   };
   for (const Case& c : cases) {
