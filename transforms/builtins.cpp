@@ -5,11 +5,12 @@
 namespace sluice::transforms {
 
 void register_builtins(Registry& registry) {
-  for (auto&& make : {make_expand, make_map_collapse, make_map_expansion, make_map_interchange,
-                      make_map_tiling, make_vectorize, make_buffer_reuse, make_dead_dataflow_elimination,
-                      make_in_place})
+  // Tier 1, 2, 3, 4; the registry lists them by tier and name whatever the order here.
+  for (auto&& make :
+       {make_expand, make_map_collapse, make_map_expansion, make_map_interchange, make_map_tiling,
+        make_vectorize, make_change_layout, make_map_fusion, make_map_fusion_horizontal,
+        make_buffer_reuse, make_dead_dataflow_elimination, make_in_place})
     registry.add(make(), "built-in");
-  for (auto&& make : {make_map_fusion}) registry.add(make(), "built-in");
 }
 
 }  // namespace sluice::transforms

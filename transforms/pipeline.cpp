@@ -57,11 +57,23 @@ private:
       expect('=');
       skip_space();
       const std::size_t value_at = pos_;
-      while (!at_end() && peek() != ',' && peek() != '}') ++pos_;
-      std::string value(text_.substr(value_at, pos_ - value_at));
-      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
-        value.pop_back();
-      if (value.empty()) fail_at(value_at, "parameter '" + key + "' needs a value");
+      std::string value;
+      if (!at_end() && peek() == '"') {
+        // A quoted value may hold ',' and '}' (e.g. order="1,0").
+        ++pos_;
+        while (!at_end() && peek() != '"') value += text_[pos_++];
+        if (at_end()) fail_at(value_at, "unclosed '\"' in the value of '" + key + "'");
+        ++pos_;
+        skip_space();
+        if (!at_end() && peek() != ',' && peek() != '}')
+          fail(std::string("expected ',' or '}' after the quoted value, found '") + peek() + "'");
+      } else {
+        while (!at_end() && peek() != ',' && peek() != '}') ++pos_;
+        value = std::string(text_.substr(value_at, pos_ - value_at));
+        while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
+          value.pop_back();
+        if (value.empty()) fail_at(value_at, "parameter '" + key + "' needs a value");
+      }
       try {
         step.params[key] = parse_param_value(value, spec->type, name + "." + key);
       } catch (const UserError& e) {
@@ -148,7 +160,9 @@ std::string pipeline_str(const std::vector<PipelineStep>& steps) {
     out += "{";
     bool first = true;
     for (const auto& [key, value] : step.params) {
-      out += (first ? "" : ",") + key + "=" + param_value_str(value);
+      std::string text = param_value_str(value);
+      if (text.empty() || text.find_first_of(",}{ \"") != std::string::npos) text = '"' + text + '"';
+      out += (first ? "" : ",") + key + "=" + text;
       first = false;
     }
     out += "}";

@@ -4,7 +4,8 @@
 ///
 ///   expand{impl=pure},map-fusion,dead-dataflow-elimination
 ///
-/// Each step names a transformation and optionally sets parameters in braces. Running a step
+/// Each step names a transformation and optionally sets parameters in braces; a value holding
+/// ',', '}' or spaces is written in double quotes (`change-layout{order="1,0"}`). Running a step
 /// applies it everywhere it matches: a transformation that `repeat_to_fixpoint`s (fusion) is
 /// re-matched after each application until nothing matches; any other applies each of its
 /// original matches that still holds, once. What was applied comes back as a recipe.

@@ -158,6 +158,16 @@ TEST(Pipeline, ParsesAndPrintsCanonically) {
   EXPECT_EQ(parse_pipeline(pipeline_str(steps), r), steps);
 }
 
+TEST(Pipeline, QuotedValuesHoldCommasAndPrintQuoted) {
+  const Registry& r = Registry::global();
+  const auto steps = parse_pipeline(R"(change-layout{order="1,0", container=T})", r);
+  EXPECT_EQ(param_string(steps[0].params, "order"), "1,0");
+  EXPECT_EQ(pipeline_str(steps), R"(change-layout{container=T,order="1,0"})");
+  EXPECT_EQ(parse_pipeline(pipeline_str(steps), r), steps);
+  EXPECT_EQ(message_of([&] { parse_pipeline(R"(change-layout{order="1,0)", r); }),
+            "error: pipeline:1:21: unclosed '\"' in the value of 'order'");
+}
+
 TEST(Pipeline, ErrorsNameTheColumn) {
   Registry r;
   r.add(std::make_shared<ThrowsHalfway>(), "test");
