@@ -15,6 +15,7 @@
 #include "ir/json_format.h"
 #include "ir/verifier.h"
 #include "python/pipeline_bindings.h"
+#include "python/transforms_bindings.h"
 #include "samples/sample_programs.h"
 
 namespace py = pybind11;
@@ -333,4 +334,5 @@ PYBIND11_MODULE(_core, m) {
       py::arg("name"), "Build an embedded sample program by name.");
 
   sluice::python::bind_pipeline(m);
+  sluice::python::bind_transforms(m);
 }

@@ -84,8 +84,10 @@ public:
     if (container(sum).rank() == 0) return "'" + container(sum).name + "' is a scalar";
     const std::vector<ir::NodeId> readers = readers_of(sum);
     ir::NodeId y;
-    if (readers.size() == 1 && is_op(readers.front(), "Gelu")) {
+    if (std::any_of(readers.begin(), readers.end(), [&](ir::NodeId n) { return is_op(n, "Gelu"); })) {
       // Add -> Gelu.
+      if (readers.size() != 1)
+        return "'" + container(sum).name + "' is also read outside the GeLU";
       const ir::NodeId gelu = readers.front();
       if (!intermediate(sum, 1, c, why) || !step(gelu, y)) return why;
       c.approximate = "none";

@@ -13,6 +13,10 @@ Compile and run an ONNX model or a torch module on the CPU::
     m = sluice.compile_onnx("model.onnx")
     outputs = m.run({"x": x})                       # numpy arrays by ONNX name
     y = sluice.from_torch(module, (x,))(x)          # torch tensors in and out
+
+Optimize a program with transformations (see ``sluice.transforms``)::
+
+    q, recipe = sluice.transforms.run_pipeline(p, "dead-dataflow-elimination")
 """
 
 from ._core import (  # noqa: F401  (re-exported API)
@@ -30,6 +34,7 @@ from ._core import (  # noqa: F401  (re-exported API)
     supported_ops,
 )
 from .model import CompiledModel, compile_onnx, from_torch  # noqa: F401
+from . import transforms  # noqa: F401  (sluice.transforms: matching, recipes, plugins)
 
 __all__ = [
     "Container",
@@ -47,5 +52,6 @@ __all__ = [
     "CompiledModel",
     "compile_onnx",
     "from_torch",
+    "transforms",
 ]
 __version__ = "0.1.0"
