@@ -14,6 +14,8 @@
 #include "ir/text_format.h"
 #include "ir/verifier.h"
 #include "ops/expansion.h"
+#include "transforms/pipeline.h"
+#include "transforms/registry.h"
 
 namespace sluice::pipeline {
 
@@ -54,6 +56,18 @@ void choose_blas(ir::Program& program) {
       if (float_data) lib->implementation = "blas";
     }
   }
+}
+
+/// Runs `options.pipeline` on the imported program.
+void run_pipeline(ir::Program& program, const CompileOptions& options) {
+  if (options.pipeline.empty()) return;
+  const transforms::Registry& registry = transforms::Registry::global();
+  std::vector<transforms::PipelineStep> steps =
+      transforms::parse_pipeline(options.pipeline, registry);
+  if (!options.blas)
+    for (transforms::PipelineStep& step : steps)
+      if (step.transformation == "expand") step.params["impl"] = std::string("pure");
+  transforms::run_pipeline(program, steps, registry);
 }
 
 /// The value of a dimension under the bound symbols; nullopt while a symbol is unbound.
@@ -209,6 +223,7 @@ CompiledModel CompiledModel::from_model(frontends::Model model, const CompileOpt
   const auto start = Clock::now();
   auto impl = std::make_unique<Impl>();
   impl->program = model.program;
+  run_pipeline(impl->program, options);
   if (options.blas) choose_blas(impl->program);
   ops::expand_all(impl->program,
                   options.blas ? std::set<std::string>{"blas"} : std::set<std::string>{});

@@ -17,6 +17,7 @@
 
 #include "ir/program.h"
 #include "ir/tensor.h"
+#include "pipeline/default_pipeline.h"
 
 namespace sluice::frontends {
 struct Model;
@@ -27,6 +28,11 @@ namespace sluice::pipeline {
 struct CompileOptions {
   /// Use OpenBLAS for f32/f64 MatMul and Gemm (else their pure expansion).
   bool blas = true;
+  /// The transformations applied to the imported program before code generation, a pipeline in
+  /// the spelling of transforms/pipeline.h (empty: none). Library nodes it leaves are expanded
+  /// afterwards (BLAS kept when `blas`); without `blas`, its `expand` steps that would choose
+  /// BLAS expand the pure way.
+  std::string pipeline = std::string(kDefaultPipeline);
   /// Optimization level of the generated C++ (0-3).
   int opt_level = 3;
   /// Accumulate per-kernel times.

@@ -11,6 +11,7 @@ void register_builtins(Registry& registry) {
         make_vectorize, make_change_layout, make_map_fusion, make_map_fusion_horizontal,
         make_buffer_reuse, make_dead_dataflow_elimination, make_in_place})
     registry.add(make(), "built-in");
+  for (auto&& make : {make_redundant_copy_elimination}) registry.add(make(), "built-in");
 }
 
 }  // namespace sluice::transforms

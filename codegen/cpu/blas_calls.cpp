@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include "codegen/cpu/cpp_expr.h"
 #include "codegen/cpu/cpp_tasklet.h"
@@ -35,6 +36,26 @@ std::int64_t attribute_int(const ir::LibraryNode& lib, const std::string& name,
   if (it == lib.attributes.end()) return fallback;
   if (const auto* i = std::get_if<std::int64_t>(&it->second)) return *i;
   return fallback;
+}
+
+/// How the last two dimensions of an operand are passed to BLAS: row-major (unit stride in the
+/// last dimension, leading dimension the stride of the one before) or, for an input whose unit
+/// stride is in the dimension before the last (a permuted view), as the transpose.
+struct MatrixLayout {
+  bool transposed = false;
+  ir::Expr ld;
+};
+
+std::optional<MatrixLayout> matrix_layout(const ir::Container& c, bool input) {
+  const std::size_t r = c.rank();
+  if (r == 0) return std::nullopt;
+  if (r == 1) {
+    if (c.strides[0] != ir::Expr(1)) return std::nullopt;
+    return MatrixLayout{false, c.shape[0]};
+  }
+  if (c.strides[r - 1] == ir::Expr(1)) return MatrixLayout{false, c.strides[r - 2]};
+  if (input && c.strides[r - 2] == ir::Expr(1)) return MatrixLayout{true, c.strides[r - 1]};
+  return std::nullopt;
 }
 
 std::string literal(double v) {
@@ -81,9 +102,17 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
   const ir::DType t = y.c->dtype;
   if ((t != ir::DType::f32 && t != ir::DType::f64) || a.c->dtype != t || b.c->dtype != t)
     throw UserError(where, "the blas implementation takes f32 or f64 operands of one type");
-  for (const Operand* o : {&a, &b, &y})
-    if (!o->c->shape.empty() && o->c->strides.back() != ir::Expr(1))
-      throw UserError(where, "operand '" + o->c->name + "' has a non-unit last stride");
+  const auto layout_of = [&](const Operand& o, bool input) {
+    const auto l = matrix_layout(*o.c, input);
+    if (!l)
+      throw UserError(where, "operand '" + o.c->name + "' has unit stride in neither of its " +
+                                 (input ? "last two dimensions" : "last dimension"));
+    return *l;
+  };
+  const MatrixLayout la = layout_of(a, true);
+  const MatrixLayout lb = layout_of(b, true);
+  (void)layout_of(y, false);
+  const auto trans = [](bool t) { return std::to_string(t ? kTrans : kNoTrans); };
   const std::string gemm = t == ir::DType::f32 ? "cblas_sgemm" : "cblas_dgemm";
   const std::string scalar = compute_type(t);
   const auto e = [](const ir::Expr& x) { return cpp_expr(x); };
@@ -116,11 +145,11 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
           " * " + cp + "[" + index + "];\n";
     }
     out += "    if (m > 0 && n > 0) " + gemm + "(" + std::to_string(kRowMajor) + ", " +
-           std::to_string(ta ? kTrans : kNoTrans) + ", " + std::to_string(tb ? kTrans : kNoTrans) +
+           trans(ta != la.transposed) + ", " + trans(tb != lb.transposed) +
            ", (int)m, (int)n, (int)k, (" + scalar + ")" + literal(alpha) + ", " + a.pointer +
-           ", (int)sl_max(1, " + e(a.c->strides[0]) + "), " + b.pointer + ", (int)sl_max(1, " +
-           e(b.c->strides[0]) + "), (" + scalar + ")" + (with_c ? "1" : "0") + ", " + y.pointer +
-           ", (int)sl_max(1, " + e(y.c->strides[0]) + "));\n  }\n";
+           ", (int)sl_max(1, " + e(la.ld) + "), " + b.pointer + ", (int)sl_max(1, " + e(lb.ld) +
+           "), (" + scalar + ")" + (with_c ? "1" : "0") + ", " + y.pointer + ", (int)sl_max(1, " +
+           e(y.c->strides[0]) + "));\n  }\n";
     return out;
   }
   if (lib.op != "MatMul") throw UserError(where, "no blas implementation for " + lib.op);
@@ -137,23 +166,53 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
       if (!(c.strides[d] == c.strides[d + 1] * c.shape[d + 1])) return false;
     return true;
   };
-  if (rb == 2 && ra >= 3 && ry == ra && rows_contiguous(*a.c, ra) && rows_contiguous(*y.c, ry)) {
+  const bool shared_b = rb == 2 && ra >= 3 && ry == ra && !la.transposed;
+  if (shared_b && rows_contiguous(*a.c, ra) && rows_contiguous(*y.c, ry)) {
     ir::Expr rows = 1;
     for (std::size_t d = 0; d + 1 < ra; ++d) rows = rows * a.c->shape[d];
     out += "  {\n    const int64_t m = " + e(rows) + ", n = " + e(b.c->shape[1]) +
            ", k = " + e(a.c->shape[ra - 1]) + ";\n    if (m > 0 && n > 0) " + gemm + "(" +
            std::to_string(kRowMajor) + ", " + std::to_string(kNoTrans) + ", " +
-           std::to_string(kNoTrans) + ", (int)m, (int)n, (int)k, (" + scalar + ")1, " +
-           a.pointer + ", (int)sl_max(1, " + e(a.c->strides[ra - 2]) + "), " + b.pointer +
-           ", (int)sl_max(1, " + e(b.c->strides[0]) + "), (" + scalar + ")0, " + y.pointer +
-           ", (int)sl_max(1, " + e(y.c->strides[ry - 2]) + "));\n  }\n";
+           trans(lb.transposed) + ", (int)m, (int)n, (int)k, (" + scalar + ")1, " + a.pointer +
+           ", (int)sl_max(1, " + e(a.c->strides[ra - 2]) + "), " + b.pointer + ", (int)sl_max(1, " +
+           e(lb.ld) + "), (" + scalar + ")0, " + y.pointer + ", (int)sl_max(1, " +
+           e(y.c->strides[ry - 2]) + "));\n  }\n";
+    return out;
+  }
+  // A 2-D B shared by rows whose dims are not laid out one after the other (A a permuted view):
+  // the longest row dim (when the sizes are known) is the GEMM's M, the other row dims loop.
+  if (shared_b) {
+    std::size_t mdim = ra - 2;
+    for (std::size_t d = 0; d + 1 < ra; ++d) {
+      const auto size = a.c->shape[d].constant_value();
+      const auto best = a.c->shape[mdim].constant_value();
+      if (size && best && *size > *best) mdim = d;
+    }
+    out += "  {\n    const int64_t m = " + e(a.c->shape[mdim]) + ", n = " + e(b.c->shape[1]) +
+           ", k = " + e(a.c->shape[ra - 1]) + ";\n";
+    std::string off_a = "0";
+    std::string off_y = "0";
+    for (std::size_t d = 0; d + 1 < ra; ++d) {
+      if (d == mdim) continue;
+      const std::string i = "sl_b" + std::to_string(d);
+      out.append("    for (int64_t ").append(i).append(" = 0; ").append(i).append(" < ");
+      out.append(e(a.c->shape[d])).append("; ++").append(i).append(")\n");
+      off_a.append(" + ").append(i).append(" * ").append(e(a.c->strides[d]));
+      off_y.append(" + ").append(i).append(" * ").append(e(y.c->strides[d]));
+    }
+    out += "    if (m > 0 && n > 0) " + gemm + "(" + std::to_string(kRowMajor) + ", " +
+           std::to_string(kNoTrans) + ", " + trans(lb.transposed) + ", (int)m, (int)n, (int)k, (" +
+           scalar + ")1, " + a.pointer + " + " + off_a + ", (int)sl_max(1, " +
+           e(a.c->strides[mdim]) + "), " + b.pointer + ", (int)sl_max(1, " + e(lb.ld) + "), (" +
+           scalar + ")0, " + y.pointer + " + " + off_y + ", (int)sl_max(1, " +
+           e(y.c->strides[mdim]) + "));\n  }\n";
     return out;
   }
   const std::string m = ra >= 2 ? e(a.c->shape[ra - 2]) : "1";
   const std::string k = e(a.c->shape[ra - 1]);
   const std::string n = rb >= 2 ? e(b.c->shape[rb - 1]) : "1";
-  const std::string lda = ra >= 2 ? e(a.c->strides[ra - 2]) : k;
-  const std::string ldb = rb >= 2 ? e(b.c->strides[rb - 2]) : "1";
+  const std::string lda = ra >= 2 ? e(la.ld) : k;
+  const std::string ldb = rb >= 2 ? e(lb.ld) : "1";
   const std::string ldc = rb >= 2 ? (ry >= 2 && ra >= 2 ? e(y.c->strides[ry - 2]) : n) : "1";
   const std::size_t batch = ry - (ra >= 2 ? 1 : 0) - (rb >= 2 ? 1 : 0);
   out += "  {\n    const int64_t m = " + m + ", n = " + n + ", k = " + k + ";\n";
@@ -176,7 +235,7 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
     add(b, rb >= 2 ? 2 : 1, off_b);
   }
   out += "    if (m > 0 && n > 0) " + gemm + "(" + std::to_string(kRowMajor) + ", " +
-         std::to_string(kNoTrans) + ", " + std::to_string(kNoTrans) +
+         trans(ra >= 2 && la.transposed) + ", " + trans(rb >= 2 && lb.transposed) +
          ", (int)m, (int)n, (int)k, (" + scalar + ")1, " + a.pointer + " + " + off_a +
          ", (int)sl_max(1, " + lda + "), " + b.pointer + " + " + off_b + ", (int)sl_max(1, " + ldb +
          "), (" + scalar + ")0, " + y.pointer + " + " + off_y + ", (int)sl_max(1, " + ldc +

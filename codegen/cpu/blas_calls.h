@@ -1,8 +1,9 @@
 #pragma once
 /// Library nodes with the `blas` implementation as calls to OpenBLAS's CBLAS: MatMul (ONNX
 /// semantics: 1-D operands, broadcast batch dimensions) and Gemm (transA/transB, alpha, beta, C
-/// broadcast to the output), f32 through cblas_sgemm and f64 through cblas_dgemm. Operands must
-/// have unit stride in their last dimension (the frontends make contiguous containers).
+/// broadcast to the output), f32 through cblas_sgemm and f64 through cblas_dgemm. An operand's
+/// matrix (its last two dimensions) needs unit stride in its last dimension, or, for an input, in
+/// the dimension before (a permuted view, passed transposed); batch dimensions take any strides.
 
 #include <string>
 

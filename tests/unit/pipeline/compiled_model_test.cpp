@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -83,8 +86,63 @@ TEST_F(CompiledModelTest, KernelTimesNameEveryKernel) {
     EXPECT_GE(k.seconds, 0.0);
     names.insert(k.kernel);
   }
-  // One kernel per ONNX node here, named after it (Add and Relu are maps, MatMul a BLAS call).
+  // The default pipeline fuses the Add into the Relu that reads it; MatMul is a BLAS call.
+  EXPECT_EQ(names, (std::set<std::string>{"relu", "matmul"}));
+}
+
+TEST_F(CompiledModelTest, WithoutPipelineEachNodeIsAKernel) {
+  CompileOptions none;
+  none.pipeline.clear();
+  CompiledModel model = CompiledModel::from_onnx_file(kData + "add_relu_matmul.onnx", none);
+  const auto outputs = model.run(read_npz(kData + "inputs.npz"));
+  expect_close(outputs.at("out"), read_npz(kData + "expected.npz").at("out"), 1e-5F);
+  std::set<std::string> names;
+  for (const auto& k : model.kernel_times()) names.insert(k.kernel);
   EXPECT_EQ(names, (std::set<std::string>{"add", "relu", "matmul"}));
+}
+
+TEST_F(CompiledModelTest, DefaultPipelineIsTheSampleRecipe) {
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/samples/recipes/default.pipeline");
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, kDefaultPipeline);
+  EXPECT_EQ(CompileOptions{}.pipeline, kDefaultPipeline);
+}
+
+TEST_F(CompiledModelTest, AnUnknownTransformationIsAUserError) {
+  CompileOptions bad;
+  bad.pipeline = "expand,map-fuse";
+  try {
+    (void)CompiledModel::from_onnx_file(kData + "add_relu_matmul.onnx", bad);
+    FAIL() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown transformation 'map-fuse'"), std::string::npos)
+        << e.what();
+  }
+}
+
+// A transformer (attention with masks, LayerNorm, GeLU, two blocks) compiled with the default
+// pipeline and with none: the same numbers, from fewer kernels.
+TEST_F(CompiledModelTest, DefaultPipelineKeepsATransformersNumbers) {
+  const std::string path = std::string(SLUICE_SOURCE_DIR) + "/samples/models/tiny_transformer.onnx";
+  CompileOptions none;
+  none.pipeline.clear();
+  CompiledModel plain = CompiledModel::from_onnx_file(path, none);
+  CompiledModel fused = CompiledModel::from_onnx_file(path);
+  const auto seed = std::random_device{}();
+  std::cout << "[ seed ] " << seed << "\n";
+  std::mt19937 rng(seed);
+  std::map<std::string, ir::Tensor> inputs;
+  inputs["tokens"] = ir::Tensor::zeros(ir::DType::i64, {1, 16});
+  inputs["mask"] = ir::Tensor::zeros(ir::DType::f32, {1, 16});
+  for (int i = 0; i < 16; ++i) {
+    inputs["tokens"].data<std::int64_t>()[i] = std::uniform_int_distribution<int>(0, 63)(rng);
+    inputs["mask"].data<float>()[i] = i < 12 ? 1.0F : 0.0F;
+  }
+  const auto want = plain.run(inputs).at("logits");
+  const auto got = fused.run(inputs).at("logits");
+  expect_close(got, want, 1e-4F);
+  EXPECT_LT(fused.kernel_times().size(), plain.kernel_times().size());
 }
 
 }  // namespace
