@@ -14,6 +14,7 @@ std::shared_ptr<const Transformation> make_map_collapse();
 std::shared_ptr<const Transformation> make_map_expansion();
 std::shared_ptr<const Transformation> make_map_interchange();
 std::shared_ptr<const Transformation> make_map_tiling();
+std::shared_ptr<const Transformation> make_unroll();
 std::shared_ptr<const Transformation> make_vectorize();
 // Tier 2: data layout.
 std::shared_ptr<const Transformation> make_change_layout();
