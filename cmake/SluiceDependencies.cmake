@@ -37,7 +37,8 @@ endif()
 if(SLUICE_ENABLE_LLVM)
   # The in-process compile route (codegen/llvm_jit_compiler.cpp) links the shared libLLVM and
   # libclang-cpp (targets `LLVM`, `clang-cpp`), never the static component libraries.
-  find_package(LLVM CONFIG HINTS /usr/lib/llvm-19/lib/cmake/llvm)
+  # 19.1: LLVM's version file wants major.minor to match, and 19.1.x are the LLVM 19 releases.
+  find_package(LLVM 19.1 CONFIG HINTS /usr/lib/llvm-19/lib/cmake/llvm)
   if(LLVM_FOUND AND LLVM_VERSION_MAJOR EQUAL 19)
     find_package(Clang CONFIG HINTS ${LLVM_INSTALL_PREFIX}/lib/cmake/clang)
   endif()
