@@ -9,7 +9,7 @@ void register_builtins(Registry& registry) {
   for (auto&& make : {make_expand, make_map_collapse, make_map_expansion, make_map_interchange,
                       make_map_tiling, make_unroll, make_vectorize, make_change_layout,
                       make_map_fusion, make_map_fusion_horizontal, make_buffer_reuse,
-                      make_dead_dataflow_elimination, make_in_place})
+                      make_constant_folding, make_dead_dataflow_elimination, make_in_place})
     registry.add(make(), "built-in");
   for (auto&& make : {make_redundant_copy_elimination}) registry.add(make(), "built-in");
 }

@@ -23,6 +23,7 @@ std::shared_ptr<const Transformation> make_map_fusion();
 std::shared_ptr<const Transformation> make_map_fusion_horizontal();
 // Tier 4: global data-movement minimization.
 std::shared_ptr<const Transformation> make_buffer_reuse();
+std::shared_ptr<const Transformation> make_constant_folding();
 std::shared_ptr<const Transformation> make_dead_dataflow_elimination();
 std::shared_ptr<const Transformation> make_redundant_copy_elimination();
 std::shared_ptr<const Transformation> make_in_place();
