@@ -14,12 +14,14 @@ std::shared_ptr<const Transformation> make_map_collapse();
 std::shared_ptr<const Transformation> make_map_expansion();
 std::shared_ptr<const Transformation> make_map_interchange();
 std::shared_ptr<const Transformation> make_map_tiling();
+std::shared_ptr<const Transformation> make_tasklet_fusion();
 std::shared_ptr<const Transformation> make_unroll();
 std::shared_ptr<const Transformation> make_vectorize();
 // Tier 2: data layout.
 std::shared_ptr<const Transformation> make_change_layout();
 // Tier 3: fusion.
 std::shared_ptr<const Transformation> make_map_fusion();
+std::shared_ptr<const Transformation> make_normalization_fusion();
 std::shared_ptr<const Transformation> make_map_fusion_horizontal();
 // Tier 4: global data-movement minimization.
 std::shared_ptr<const Transformation> make_buffer_reuse();
