@@ -97,6 +97,7 @@ void bind_pipeline(py::module_& m) {
   py::class_<CompileOptions>(m, "CompileOptions")
       .def(py::init<>())
       .def_readwrite("blas", &CompileOptions::blas)
+      .def_readwrite("pipeline", &CompileOptions::pipeline)
       .def_readwrite("opt_level", &CompileOptions::opt_level)
       .def_readwrite("timers", &CompileOptions::timers)
       .def_readwrite("input_shapes", &CompileOptions::input_shapes);

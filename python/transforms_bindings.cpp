@@ -600,7 +600,7 @@ void bind_functions(py::module_& m) {
          const ParamValues& params, const ir::analysis::SymbolValues& symbols) {
         std::vector<std::pair<Match, tr::Prediction>> out;
         for (auto& r : tr::rank_matches(p, *resolve(t), matches, params, symbols))
-          out.emplace_back(std::move(r.match), std::move(r.prediction));
+          out.emplace_back(std::move(r.match), r.prediction);
         return out;
       },
       py::arg("program"), py::arg("transformation"), py::arg("matches"),
@@ -612,6 +612,7 @@ void bind_functions(py::module_& m) {
         ir::Program out = p;
         const auto result = tr::apply_match(out, *resolve(t), match, params, {.verify = verify});
         std::vector<std::string> edits;
+        edits.reserve(result.edits.size());
         for (const auto& e : result.edits) edits.push_back(tr::edit_str(out, e));
         return std::pair{std::move(out), std::move(edits)};
       },
@@ -669,6 +670,7 @@ void bind_history(py::module_& m) {
           [](History& h, const py::handle& t, const Match& match, const ParamValues& params) {
             const auto result = h.apply(*resolve(t), match, params);
             std::vector<std::string> edits;
+            edits.reserve(result.edits.size());
             for (const auto& e : result.edits) edits.push_back(tr::edit_str(h.program(), e));
             return edits;
           },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs clang-tidy-19 (checks in .clang-tidy) on Sluice's own .cpp files: those of ir/ transforms/
-# frontends/ codegen/ tools/ python/ that the compilation database knows; never build/ or
+# frontends/ codegen/ tools/ python/ plugins/ that the compilation database knows; never build/ or
 # third-party code. Exits non-zero when clang-tidy reports an error (bugprone-* and
 # performance-* findings are errors) or cannot parse a file.
 #
@@ -15,7 +15,7 @@ cd "${repo_root}"
 
 build_dir="${SLUICE_TIDY_BUILD_DIR:-build/release}"
 jobs="${SLUICE_JOBS:-2}"
-folders="ir|ops|transforms|frontends|codegen|pipeline|tools|python|samples"
+folders="ir|ops|transforms|frontends|codegen|pipeline|tools|python|plugins|samples"
 header_folders="ir|ops|transforms|frontends|codegen|pipeline|gui|python|tools|plugins|samples"
 # run-clang-tidy and clang-tidy take LLVM regexes; escape what the path itself may hold.
 root_re="$(printf '%s' "${repo_root}" | sed -e 's/[].[^$*+?(){}|\\]/\\&/g')"

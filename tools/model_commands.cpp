@@ -28,13 +28,17 @@ void check_target(const std::string& target) {
 }
 
 /// Imports the model, applies the transformations (if any) to the imported program, compiles.
+/// Without --pipeline or --recipe, CompiledModel applies the default pipeline.
 pipeline::CompiledModel compile(const std::string& path, const PreparedTransforms& prepared) {
-  if (prepared.empty()) return pipeline::CompiledModel::from_onnx_file(path);
+  if (prepared.source.empty()) return pipeline::CompiledModel::from_onnx_file(path);
   frontends::Model imported = frontends::import_onnx_file(path);
   const transforms::Recipe applied = prepared.apply(imported.program);
   std::cerr << "sluice: applied " << applied.steps.size() << " transformation"
-            << (applied.steps.size() == 1 ? "" : "s") << " (" << prepared.source << ")\n";
-  return pipeline::CompiledModel::from_model(std::move(imported));
+            << (applied.steps.size() == 1 ? "" : "s") << " (" << prepared.source
+            << ", instead of the default pipeline)\n";
+  pipeline::CompileOptions options;
+  options.pipeline.clear();
+  return pipeline::CompiledModel::from_model(std::move(imported), options);
 }
 
 void write_text(const std::filesystem::path& path, const std::string& text) {

@@ -13,7 +13,7 @@ struct RunFlags {
   std::string inputs;       ///< .npz, one array per graph input keyed by input name
   std::string output_file;  ///< .npz, one array per graph output keyed by output name
   /// --pipeline / --recipe / --plugin / --verify-each: applied to the imported program before
-  /// code generation.
+  /// code generation, instead of the default pipeline (pipeline/default_pipeline.h).
   TransformFlags transforms;
   std::string target = "cpu";
   bool profile = false;     ///< print per-kernel times

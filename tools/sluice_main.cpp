@@ -76,7 +76,8 @@ int run_cli(int argc, char** argv) {
   samples_cmd->add_flag("--check", check, "Compare instead of writing; fail on a difference");
   samples_cmd->callback([&] { command = [&] { return samples(path, check); }; });
 
-  // --pipeline | --recipe, --plugin, --verify-each: for `opt` and `run`.
+  // --pipeline | --recipe, --plugin, --verify-each: for `opt` and `run` (where they replace the
+  // default pipeline).
   const auto add_transform_flags = [](CLI::App* cmd, TransformFlags& flags) {
     auto* pipeline = cmd->add_option("--pipeline", flags.pipeline,
                                      "Transformations to apply, e.g. 'expand{impl=pure},"

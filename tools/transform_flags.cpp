@@ -22,8 +22,7 @@ public:
     if (now - last_ < std::chrono::seconds(1)) return;
     last_ = now;
     std::cerr << "sluice: " << line << " ("
-              << std::chrono::duration_cast<std::chrono::milliseconds>(now - start_).count() / 1000.0
-              << " s)\n";
+              << std::chrono::duration<double>(now - start_).count() << " s)\n";
   }
 
 private:

@@ -83,10 +83,11 @@ private:
       }
       if (!spec->choices.empty() &&
           std::find(spec->choices.begin(), spec->choices.end(), value) == spec->choices.end()) {
-        std::string list;
-        for (const auto& c : spec->choices) list += (list.empty() ? "" : ", ") + c;
-        fail_at(value_at, "parameter '" + key + "' of '" + name + "' is '" + value +
-                              "'; choose one of: " + list);
+        std::string message = "parameter '" + key + "' of '" + name + "' is '" + value;
+        message += "'; choose one of: ";
+        for (std::size_t i = 0; i < spec->choices.size(); ++i)
+          message.append(i > 0 ? ", " : "").append(spec->choices[i]);
+        fail_at(value_at, message);
       }
       if (at_end()) fail("unclosed '{' after '" + name + "'");
       if (peek() == '}') {

@@ -61,7 +61,7 @@ using SluicePluginEntry = const SluicePluginInfo* (*)();
 #define SLUICE_PLUGIN(NAME, REGISTER_FUNCTION)                                                  \
   extern "C" __attribute__((visibility("default"))) const SluicePluginInfo*                     \
   sluice_plugin_entry() {                                                                       \
-    static const SluicePluginInfo info{::sluice::transforms::kPluginApiVersion, NAME,          \
-                                       REGISTER_FUNCTION};                                     \
-    return &info;                                                                               \
+    static const SluicePluginInfo kInfo{::sluice::transforms::kPluginApiVersion, NAME,         \
+                                        REGISTER_FUNCTION};                                    \
+    return &kInfo;                                                                              \
   }

@@ -285,7 +285,7 @@ public:
           result.rejected.push_back({make_match({s, {}}, {n}, "Add '" + label + "'"), *why});
           continue;
         }
-        const Chain& c = std::get<Chain>(found);
+        const auto& c = std::get<Chain>(found);
         const auto& y = std::get<ir::AccessNode>(g.node(c.output));
         result.matches.push_back(make_match(
             {s, {}}, c.ops,
@@ -342,6 +342,7 @@ public:
           {{"y", y.name, sluice::ops::subset_text(sluice::ops::point_subset(point)),
             ir::WriteConflict::None, c.output}});
       std::vector<ir::ContainerId> dead;
+      dead.reserve(c.intermediates.size());
       for (const ir::NodeId n : c.intermediates) dead.push_back(data(n));
       for (const ir::NodeId n : c.ops) builder.graph().remove_node(n);
       for (const ir::NodeId n : c.intermediates) builder.graph().remove_node(n);

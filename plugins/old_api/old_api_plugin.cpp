@@ -11,6 +11,6 @@ void register_nothing(sluice::transforms::PluginRegistrar& /*registrar*/) {}
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const SluicePluginInfo* sluice_plugin_entry() {
-  static const SluicePluginInfo info{0, "old-api", register_nothing};
-  return &info;
+  static const SluicePluginInfo kInfo{0, "old-api", register_nothing};
+  return &kInfo;
 }

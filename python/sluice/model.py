@@ -13,12 +13,17 @@ import numpy as np
 from . import _core
 
 
-def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True):
+def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, pipeline=None):
     """Imports and compiles an ONNX model for the CPU; returns a ``CompiledModel``.
 
     ``model`` is a file path, the serialized bytes, or an ``onnx.ModelProto``. ``input_shapes``
-    fixes symbolic input dimensions ({"x": [4, 16]}) before shape inference."""
+    fixes symbolic input dimensions ({"x": [4, 16]}) before shape inference. ``pipeline`` is
+    the transformations applied to the imported program before code generation (a pipeline as
+    ``sluice.transforms`` spells it, which may name plugin and Python transformations; None:
+    the default pipeline; "": none)."""
     options = _core.CompileOptions()
+    if pipeline is not None:
+        options.pipeline = str(pipeline)
     options.opt_level = int(opt_level)
     options.blas = bool(blas)
     options.timers = bool(timers)

@@ -199,7 +199,7 @@ err = float(np.max(np.abs(got - want)))
 print('max abs error', err)
 sys.exit(0 if got.shape == want.shape and err < 1e-4 else 1)"
 }
-expect run-pipeline 0 'applied 1 transformation \(pipeline .bias-gelu-fusion.\)' -- "$sluice" run "$gelu" --inputs "$cli/gelu_inputs.npz" --output-file "$work/fused.npz" --plugin "$plugin" --pipeline bias-gelu-fusion
+expect run-pipeline 0 'applied 1 transformation \(pipeline .bias-gelu-fusion., instead of the default pipeline\)' -- "$sluice" run "$gelu" --inputs "$cli/gelu_inputs.npz" --output-file "$work/fused.npz" --plugin "$plugin" --pipeline bias-gelu-fusion
 expect run-pipeline-matches-numpy 0 'max abs error' -- check_gelu "$work/fused.npz"
 expect run-recipe 0 'applied 1 transformation \(recipe' -- "$sluice" run "$gelu" --inputs "$cli/gelu_inputs.npz" --output-file "$work/replayed.npz" --plugin "$plugin" --recipe "$work/gelu.recipe.json"
 expect run-recipe-matches-numpy 0 'max abs error' -- check_gelu "$work/replayed.npz"

@@ -415,6 +415,20 @@ def test_plugin_fuses_the_torch_gelu_chain(plugin):
     assert suggestion.bytes_saved == before - after
 
 
+def test_plugin_fusion_compiles_and_computes_the_same(plugin):
+    import numpy as np
+
+    data = ROOT / "tests" / "data" / "cli"
+    x = np.load(data / "gelu_inputs.npz")["x"]
+    want = np.load(data / "gelu_expected.npz")["y"]
+    fused = sluice.compile_onnx(str(GELU_ONNX), pipeline="bias-gelu-fusion")
+    assert [n.label for n in fused.program.states[0].nodes if n.kind == "map"] == ["bias_gelu"]
+    unfused = sluice.compile_onnx(str(GELU_ONNX), pipeline="")
+    got, base = fused.run({"x": x})["y"], unfused.run({"x": x})["y"]
+    assert np.array_equal(got, base)  # the same operations in the same order
+    assert np.max(np.abs(got - want)) < 1e-4
+
+
 def test_plugin_fuses_a_gelu_node_and_refuses_a_shared_sum(plugin):
     p = sluice.loads(GELU_NODE, "text")
     (suggestion,) = T.find(p, "bias-gelu-fusion").matches
