@@ -10,6 +10,7 @@ namespace sluice::transforms {
 
 // Tier 1: expansion and local optimization.
 std::shared_ptr<const Transformation> make_expand();
+std::shared_ptr<const Transformation> make_local_storage();
 std::shared_ptr<const Transformation> make_map_collapse();
 std::shared_ptr<const Transformation> make_map_expansion();
 std::shared_ptr<const Transformation> make_map_interchange();
