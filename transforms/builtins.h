@@ -15,6 +15,7 @@ std::shared_ptr<const Transformation> make_map_collapse();
 std::shared_ptr<const Transformation> make_map_expansion();
 std::shared_ptr<const Transformation> make_map_interchange();
 std::shared_ptr<const Transformation> make_map_tiling();
+std::shared_ptr<const Transformation> make_reduction_split();
 std::shared_ptr<const Transformation> make_tasklet_fusion();
 std::shared_ptr<const Transformation> make_unroll();
 std::shared_ptr<const Transformation> make_vectorize();
