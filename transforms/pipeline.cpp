@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <string_view>
 
 #include "ir/diagnostic.h"
 #include "ir/verifier.h"
@@ -10,6 +12,16 @@
 namespace sluice::transforms {
 
 namespace {
+
+/// The pieces of a message, joined with one allocation (no temporaries in the parser's loops).
+std::string join(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (const std::string_view part : parts) size += part.size();
+  std::string out;
+  out.reserve(size);
+  for (const std::string_view part : parts) out.append(part);
+  return out;
+}
 
 class PipelineParser {
 public:
@@ -49,9 +61,9 @@ private:
                                      [&](const ParamSpec& s) { return s.name == key; });
       if (spec == specs.end()) {
         std::string names;
-        for (const auto& s : specs) names += (names.empty() ? "" : ", ") + s.name;
-        fail_at(key_at, "'" + name + "' has no parameter '" + key +
-                            "' (parameters: " + (names.empty() ? "none" : names) + ")");
+        for (const auto& s : specs) names.append(names.empty() ? "" : ", ").append(s.name);
+        fail_at(key_at, join({"'", name, "' has no parameter '", key, "' (parameters: ",
+                              names.empty() ? "none" : names, ")"}));
       }
       skip_space();
       expect('=');
@@ -62,7 +74,7 @@ private:
         // A quoted value may hold ',' and '}' (e.g. order="1,0").
         ++pos_;
         while (!at_end() && peek() != '"') value += text_[pos_++];
-        if (at_end()) fail_at(value_at, "unclosed '\"' in the value of '" + key + "'");
+        if (at_end()) fail_at(value_at, join({"unclosed '\"' in the value of '", key, "'"}));
         ++pos_;
         skip_space();
         if (!at_end() && peek() != ',' && peek() != '}')
@@ -72,19 +84,18 @@ private:
         value = std::string(text_.substr(value_at, pos_ - value_at));
         while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
           value.pop_back();
-        if (value.empty()) fail_at(value_at, "parameter '" + key + "' needs a value");
+        if (value.empty()) fail_at(value_at, join({"parameter '", key, "' needs a value"}));
       }
       try {
-        step.params[key] = parse_param_value(value, spec->type, name + "." + key);
+        step.params[key] = parse_param_value(value, spec->type, join({name, ".", key}));
       } catch (const UserError& e) {
-        fail_at(value_at, e.diagnostics().front().message + " (parameter '" + key + "' of '" +
-                              name + "' takes a " + std::string(param_type_name(spec->type)) +
-                              ")");
+        fail_at(value_at, join({e.diagnostics().front().message, " (parameter '", key, "' of '",
+                                name, "' takes a ", param_type_name(spec->type), ")"}));
       }
       if (!spec->choices.empty() &&
           std::find(spec->choices.begin(), spec->choices.end(), value) == spec->choices.end()) {
-        std::string message = "parameter '" + key + "' of '" + name + "' is '" + value;
-        message += "'; choose one of: ";
+        std::string message =
+            join({"parameter '", key, "' of '", name, "' is '", value, "'; choose one of: "});
         for (std::size_t i = 0; i < spec->choices.size(); ++i)
           message.append(i > 0 ? ", " : "").append(spec->choices[i]);
         fail_at(value_at, message);
@@ -162,8 +173,9 @@ std::string pipeline_str(const std::vector<PipelineStep>& steps) {
     bool first = true;
     for (const auto& [key, value] : step.params) {
       std::string text = param_value_str(value);
-      if (text.empty() || text.find_first_of(",}{ \"") != std::string::npos) text = '"' + text + '"';
-      out += (first ? "" : ",") + key + "=" + text;
+      if (text.empty() || text.find_first_of(",}{ \"") != std::string::npos)
+        text = join({"\"", text, "\""});
+      out.append(first ? "" : ",").append(key).append("=").append(text);
       first = false;
     }
     out += "}";
