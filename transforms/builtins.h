@@ -23,6 +23,7 @@ std::shared_ptr<const Transformation> make_vectorize();
 std::shared_ptr<const Transformation> make_change_layout();
 std::shared_ptr<const Transformation> make_transpose_absorb();
 // Tier 3: fusion.
+std::shared_ptr<const Transformation> make_gemm_horizontal_fusion();
 std::shared_ptr<const Transformation> make_map_fusion();
 std::shared_ptr<const Transformation> make_normalization_fusion();
 std::shared_ptr<const Transformation> make_map_fusion_horizontal();
