@@ -89,6 +89,26 @@ bool distinct_per(const ir::Memlet& m, const std::vector<std::string>& params,
   return true;
 }
 
+/// Loop iterations one execution of a map body runs: one per tasklet, plus the nests of its
+/// maps (a fused normalization's rows are long even when they are few). A nest whose size
+/// depends on enclosing parameters (a tile) counts once.
+ir::Expr body_iterations(const Graph& g, const std::map<std::string, ir::DType>& symbols) {
+  ir::Expr total = 0;
+  for (const NodeId n : g.node_ids()) {
+    if (const auto* inner = std::get_if<ir::MapNode>(&g.node(n))) {
+      ir::Expr nest = body_iterations(*inner->body, symbols);
+      for (const ir::MapParam& p : inner->params) nest = nest * p.range.size();
+      const std::vector<std::string> uses = nest.free_symbols();
+      const bool outer = std::any_of(uses.begin(), uses.end(),
+                                     [&](const std::string& u) { return !symbols.contains(u); });
+      total = total + (outer ? ir::Expr(1) : nest);
+    } else if (std::holds_alternative<ir::TaskletNode>(g.node(n))) {
+      total = total + 1;
+    }
+  }
+  return total == ir::Expr(0) ? ir::Expr(1) : total;
+}
+
 /// Write-conflict memlets anywhere in a map body, and every map parameter declared there.
 void collect_body(const Graph& g, std::vector<const ir::Memlet*>& wcr,
                   std::set<std::string>& params, bool& nested) {
@@ -539,8 +559,9 @@ private:
       ++result.parallel;
     }
     // Keep the innermost loop out of the collapsed space: collapsing it turns its contiguous
-    // sweep into div/mod index arithmetic that the compiler cannot vectorize.
-    if (result.parallel == map.params.size() && map.params.size() > 1) --result.parallel;
+    // sweep into div/mod index arithmetic that the compiler cannot vectorize. (With nested maps
+    // the vector loops are theirs: all of this map's loops may collapse.)
+    if (result.parallel == map.params.size() && map.params.size() > 1 && !nested) --result.parallel;
     return result;
   }
 
@@ -549,7 +570,7 @@ private:
     if (loops.parallel > 0) {
       // Forking pays off by the work of the whole nest, not by the parallel iterations alone
       // (a row-wise reduction over few long rows still wants threads).
-      ir::Expr iterations = 1;
+      ir::Expr iterations = body_iterations(*map.body, program_.symbols);
       for (const ir::MapParam& p : map.params) iterations = iterations * p.range.size();
       out += "#pragma omp parallel for schedule(static)" +
              (loops.parallel > 1 ? " collapse(" + std::to_string(loops.parallel) + ")"
