@@ -21,6 +21,7 @@ std::shared_ptr<const Transformation> make_unroll();
 std::shared_ptr<const Transformation> make_vectorize();
 // Tier 2: data layout.
 std::shared_ptr<const Transformation> make_change_layout();
+std::shared_ptr<const Transformation> make_layout_select();
 std::shared_ptr<const Transformation> make_transpose_absorb();
 // Tier 3: fusion.
 std::shared_ptr<const Transformation> make_gemm_horizontal_fusion();
