@@ -2,8 +2,7 @@
 
 #include <dlfcn.h>
 
-#include <map>
-#include <mutex>
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -18,11 +17,6 @@ void PluginRegistrar::add(std::shared_ptr<const Transformation> transformation) 
 }
 
 namespace {
-
-// What each registry has loaded, by absolute path: a second load of a file returns the first
-// result (dlopen hands back the same library, whose transformations are registered already).
-std::mutex loaded_mutex;
-std::map<std::pair<const Registry*, std::string>, LoadedPlugin> loaded;
 
 std::string dl_error() {
   const char* error = dlerror();
@@ -58,9 +52,6 @@ LoadedPlugin load_plugin(const std::filesystem::path& path, Registry& registry) 
   const std::string file = ec ? path.string() : absolute.lexically_normal().string();
   if (!std::filesystem::exists(file, ec))
     throw UserError(path.string(), "cannot load the plugin: no such file");
-  const std::lock_guard lock(loaded_mutex);
-  if (const auto it = loaded.find({&registry, file}); it != loaded.end()) return it->second;
-
   // RTLD_NOW: an unresolved symbol is reported here, not as a crash at the first call. The
   // plugin's own dependency on libsluice_transforms.so resolves to the copy already loaded.
   void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -103,13 +94,16 @@ LoadedPlugin load_plugin(const std::filesystem::path& path, Registry& registry) 
     throw UserError(where, std::string("its register function failed: ") + e.what());
   }
   // The transformations' code lives in the library: once one exists, it is never closed.
-  check_registrations(registrar, registry, where);
   const std::string origin = "plugin '" + result.name + "' (" + file + ")";
-  for (const auto& t : registrar.added()) {
-    result.transformations.emplace_back(t->name());
-    registry.add(t, origin);
-  }
-  loaded.emplace(std::pair{&registry, file}, result);
+  for (const auto& t : registrar.added()) result.transformations.emplace_back(t->name());
+  // Loaded into this registry before (dlopen handed back the same library): nothing to add.
+  const bool loaded_before =
+      !result.transformations.empty() &&
+      std::all_of(result.transformations.begin(), result.transformations.end(),
+                  [&](const std::string& name) { return registry.origin(name) == origin; });
+  if (loaded_before) return result;
+  check_registrations(registrar, registry, where);
+  for (const auto& t : registrar.added()) registry.add(t, origin);
   return result;
 }
 

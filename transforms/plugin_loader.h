@@ -9,8 +9,8 @@
 /// library, an unresolved symbol), it exports no `sluice_plugin_entry`, it was built for another
 /// API version (both versions named), or its registration was refused. A failed load registers
 /// nothing. The library stays loaded for the life of the process (its code backs the registered
-/// transformations); loading the same file into the same registry again returns the first
-/// load's result.
+/// transformations); loading the same file into the same registry again registers nothing new
+/// and returns what the first load registered.
 
 #include <filesystem>
 #include <string>
