@@ -146,14 +146,14 @@ public:
       case TaskletOp::Select:
         return "(" + operand(0, DType::boolean) + " ? " + operand(1, t) + " : " + operand(2, t) +
                ")";
-      case TaskletOp::Exp: return call("std::exp");
+      case TaskletOp::Exp: return call("sl_exp");
       case TaskletOp::Log: return call("std::log");
       case TaskletOp::Tanh: return call("std::tanh");
       case TaskletOp::Erf: return call("std::erf");
       case TaskletOp::Sqrt: return call("std::sqrt");
       case TaskletOp::Rsqrt: return "(" + one(1.0) + " / std::sqrt(" + operand(0, t) + "))";
       case TaskletOp::Sigmoid:
-        return "(" + one(1.0) + " / (" + one(1.0) + " + std::exp(-" + operand(0, t) + ")))";
+        return "(" + one(1.0) + " / (" + one(1.0) + " + sl_exp(-" + operand(0, t) + ")))";
       case TaskletOp::Sin: return call("std::sin");
       case TaskletOp::Cos: return call("std::cos");
       case TaskletOp::Floor: return call("std::floor");
@@ -161,10 +161,10 @@ public:
       case TaskletOp::Abs: return computes_as_float(t) ? call("std::fabs") : call("sl_abs");
       case TaskletOp::Pow: return call("std::pow");
       case TaskletOp::Min:
-        return computes_as_float(t) ? call("std::fmin")
+        return computes_as_float(t) ? call("sl_fmin")
                                     : "((" + compute_type(t) + ")" + call("sl_min") + ")";
       case TaskletOp::Max:
-        return computes_as_float(t) ? call("std::fmax")
+        return computes_as_float(t) ? call("sl_fmax")
                                     : "((" + compute_type(t) + ")" + call("sl_max") + ")";
       default: break;
     }

@@ -352,10 +352,10 @@ private:
       case ir::WriteConflict::Sum: return "(" + old + " + " + value + ")";
       case ir::WriteConflict::Product: return "(" + old + " * " + value + ")";
       case ir::WriteConflict::Min:
-        return is_float ? "std::fmin(" + old + ", " + value + ")"
+        return is_float ? "sl_fmin(" + old + ", " + value + ")"
                         : "(" + compute_type(t) + ")sl_min(" + old + ", " + value + ")";
       case ir::WriteConflict::Max:
-        return is_float ? "std::fmax(" + old + ", " + value + ")"
+        return is_float ? "sl_fmax(" + old + ", " + value + ")"
                         : "(" + compute_type(t) + ")sl_max(" + old + ", " + value + ")";
       case ir::WriteConflict::None: break;
     }
@@ -538,6 +538,12 @@ private:
     bool nested = false;
     for (const ir::MapParam& p : map.params) map_params.insert(p.name);
     collect_body(*map.body, wcr, map_params, nested);
+    // A local first touched inside the map is declared per iteration: no other iteration (or
+    // thread) combines into it.
+    std::erase_if(wcr, [&](const ir::Memlet* m) {
+      const ContainerId r = root(m->data);
+      return locals_.contains(r) && !declared_.contains(r);
+    });
     const auto conflict_free = [&](const std::vector<std::string>& params) {
       return std::all_of(wcr.begin(), wcr.end(),
                          [&](const ir::Memlet* m) { return distinct_per(*m, params, map_params); });

@@ -27,6 +27,10 @@ using ir::Expr;
 using ir::Graph;
 using ir::NodeId;
 
+/// The largest row kept in registers (codegen/cpu keeps register transients of at most this
+/// many elements as local arrays).
+constexpr std::int64_t kMaxRowLocal = 1024;
+
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 /// Concatenation without temporaries (messages built inside loops).
@@ -166,6 +170,15 @@ public:
     for (const ContainerId z : checked->passed) outs.insert(z);
     for (const ContainerId y : ins) fused.inputs.push_back(program.containers[y].name);
     for (const ContainerId z : outs) fused.outputs.push_back(program.containers[z].name);
+    // What only the fused map uses becomes one row's worth of registers (a local array of each
+    // iteration): the row's statistics and intermediates never go to memory.
+    std::vector<std::string> outer;
+    outer.reserve(fused.params.size());
+    for (const ir::MapParam& q : fused.params) outer.push_back(q.name);
+    std::vector<std::pair<ContainerId, ir::Container>> shrunk;
+    for (const ContainerId x : checked->internal)
+      if (auto local = row_local(program, body, x, outer))
+        shrunk.emplace_back(x, std::move(*local));
 
     // Top-level edges, collected before editing.
     struct Wire {
@@ -197,6 +210,7 @@ public:
     }
 
     rewriter.replace_node(match.scope, c, std::move(fused));
+    for (auto& [x, local] : shrunk) rewriter.replace_container(x, std::move(local));
     for (const EdgeId e : c_internal) rewriter.remove_edge(match.scope, e);
     for (const Wire& w : p_in) {
       if (w.memlet.empty()) {
@@ -409,6 +423,39 @@ private:
         if ((*out)[d] != here[d]) (*out)[d] = full[d];
     }
     return out ? *out : full;
+  }
+
+  /// Shrinks `x`, used only inside the fused body and there only at the rows of `outer`, to one
+  /// row in register storage (the dimensions `outer` index become size 1, indexed at 0), when a
+  /// row has a constant size small enough for a local array (codegen/cpu: at most 1024
+  /// elements). Rewrites the body's memlets; returns the new container, or nullopt.
+  static std::optional<ir::Container> row_local(const ir::Program& program, Graph& body,
+                                                ContainerId x,
+                                                const std::vector<std::string>& outer) {
+    const ir::Container& c = program.containers[x];
+    if (c.view || !c.transient || c.kind != ir::ContainerKind::Array) return std::nullopt;
+    std::optional<std::vector<std::size_t>> dims;
+    if (!row_dims(body, x, outer, dims) || !dims) return std::nullopt;
+    ir::Container local = c;
+    for (const std::size_t d : *dims) local.shape[d] = 1;
+    const auto elements = local.num_elements().constant_value();
+    if (!elements || *elements > kMaxRowLocal) return std::nullopt;
+    local.strides = ir::contiguous_strides(local.shape);
+    local.offset = 0;
+    local.storage = ir::Storage::Register;
+    reindex(body, x, *dims);
+    return local;
+  }
+
+  static void reindex(Graph& g, ContainerId x, const std::vector<std::size_t>& dims) {
+    for (const EdgeId e : g.edge_ids()) {
+      ir::Memlet& m = g.memlet(e);
+      if (m.empty() || m.data != x) continue;
+      for (const std::size_t d : dims) m.subset[d] = ir::Range::index(0);
+      m.volume = ir::subset_size(m.subset);
+    }
+    for (const NodeId n : g.node_ids())
+      if (auto* inner = std::get_if<ir::MapNode>(&g.node(n))) reindex(*inner->body, x, dims);
   }
 
   /// An Access node of `data` in `body` that nothing writes, made if needed.
