@@ -212,6 +212,73 @@ void expand_conv(ExpansionContext& x) {
       "y = a * w;", {{"y", out.name, p.index, ir::WriteConflict::Sum}}, shapes);
 }
 
+/// Conv's "blas" implementation for 2-D convolutions of one group in f32/f64: an im2col map
+/// gathers each output pixel's window into a row (zero outside the padding), the weights are laid
+/// out as a [C*kH*kW, M] matrix, one BLAS MatMul multiplies them (the batch folds into its rows),
+/// and a last map writes the result back in NCHW order with the bias added. Anything else takes
+/// the pure expansion.
+void expand_conv_blas(ExpansionContext& x) {
+  const ir::Container in = x.input(0);
+  const ir::Container weights = x.input(1);
+  const ir::Container out = x.output(0);
+  const bool floating = out.dtype == ir::DType::f32 || out.dtype == ir::DType::f64;
+  if (in.rank() != 4 || weights.rank() != 4 || x.attr_int("group", 1) != 1 || !floating ||
+      in.dtype != out.dtype || weights.dtype != out.dtype) {
+    expand_conv(x);
+    return;
+  }
+  const std::vector<ir::Expr> kernel(weights.shape.begin() + 2, weights.shape.end());
+  const Window w = forward_window(x, kernel);
+  if (index::outputs_empty(x)) return;
+  const ir::Expr& batch = in.shape[0];
+  const ir::Expr& channels = in.shape[1];
+  const ir::Expr& maps = out.shape[1];
+  const ir::Expr& oh = out.shape[2];
+  const ir::Expr& ow = out.shape[3];
+  const ir::Expr window = kernel[0] * kernel[1];
+  const ir::Expr depth = channels * window;
+
+  // col[n, y, x, (c, i, j)] = X[n, c, y*s0 - p0 + i*d0, x*s1 - p1 + j*d1], 0 in the padding.
+  const std::string col = x.transient("col", out.dtype, {batch, oh, ow, depth});
+  const MapParams cp = x.params({batch, oh, ow, channels, kernel[0], kernel[1]});
+  const Point q = index::param_exprs(cp);
+  Point src{q[0], q[3]};
+  std::string inside;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const ir::Expr pos = q[1 + i] * w.strides[i] - w.pad_begin[i] + q[4 + i] * w.dilations[i];
+    src.push_back(ir::min(ir::max(pos, 0), in.shape[2 + i] - 1));
+    const std::string t = index::tasklet_text(pos);
+    inside += index::cat({inside.empty() ? "" : " && ", t, " >= 0 && ", t, " < ",
+                          index::tasklet_text(in.shape[2 + i])});
+  }
+  const Point col_point{q[0], q[1], q[2], q[3] * window + q[4] * kernel[1] + q[5]};
+  x.mapped_tasklet("conv_im2col", cp.ranges, {{"a", in.name, index::subset_text(src)}},
+                   "y = select(" + inside + ", a, " + index::literal(out.dtype, 0) + ");",
+                   {{"y", col, index::subset_text(col_point)}});
+
+  // wt[(c, i, j), m] = W[m, c, i, j]
+  const std::string wt = x.transient("weights", out.dtype, {depth, maps});
+  const MapParams wp = x.params({maps, channels, kernel[0], kernel[1]});
+  const Point r = index::param_exprs(wp);
+  x.mapped_tasklet("conv_weights", wp.ranges, {{"w", weights.name, wp.index}}, "y = w;",
+                   {{"y", wt, index::subset_text({r[1] * window + r[2] * kernel[1] + r[3], r[0]})}});
+
+  // yt = col @ wt, a BLAS call.
+  const std::string yt = x.transient("product", out.dtype, {batch, oh, ow, maps});
+  x.library(x.node().label + "_gemm", "MatMul", {col, wt}, {yt}, "blas");
+
+  // Y[n, m, y, x] = yt[n, y, x, m] (+ B[m])
+  const MapParams op = x.params(out.shape);
+  const Point o = index::param_exprs(op);
+  std::vector<ir::TaskletPort> ports{{"p", yt, index::subset_text({o[0], o[2], o[3], o[1]})}};
+  std::string code = "y = p;";
+  if (x.has_input(2)) {
+    ports.push_back({"b", x.input_name(2), o[1].str()});
+    code = "y = p + b;";
+  }
+  x.mapped_tasklet("conv_layout", op.ranges, ports, code, {{"y", out.name, op.index}});
+}
+
 void expand_conv_transpose(ExpansionContext& x) {
   const ir::Container in = x.input(0);
   const ir::Container weights = x.input(1);
@@ -409,7 +476,7 @@ void expand_global_average_pool(ExpansionContext& x) {
 
 void add_conv_pool_ops(OpTable& table) {
   table.add("AveragePool", expand_average_pool);
-  table.add("Conv", expand_conv);
+  table.add({"Conv", expand_conv, {}, {{"blas", expand_conv_blas}}});
   table.add("ConvTranspose", expand_conv_transpose);
   table.add("GlobalAveragePool", expand_global_average_pool);
   table.add("GlobalMaxPool", expand_global_max_pool);

@@ -326,6 +326,31 @@ void ExpansionContext::tasklet(std::string label, const std::vector<ir::TaskletP
 
 ir::GraphBuilder ExpansionContext::graph() { return ir::GraphBuilder(program_, state_); }
 
+void ExpansionContext::library(std::string label, std::string op,
+                               const std::vector<std::string>& inputs,
+                               const std::vector<std::string>& outputs, std::string implementation,
+                               ir::Attributes attributes) {
+  const auto whole = [&](const std::string& name) {
+    std::string subset;
+    for (const ir::Expr& d : container(name).shape)
+      subset += (subset.empty() ? "0:" : ", 0:") + d.str();
+    return subset;
+  };
+  std::vector<std::string> in_conns;
+  std::vector<std::string> out_conns;
+  for (std::size_t k = 0; k < inputs.size(); ++k) in_conns.push_back("in" + std::to_string(k));
+  for (std::size_t k = 0; k < outputs.size(); ++k) out_conns.push_back("out" + std::to_string(k));
+  ir::GraphBuilder g = graph();
+  const ir::NodeId id =
+      g.library(std::move(label), std::move(op), in_conns, out_conns, std::move(attributes));
+  program_.states[state_].graph.get<ir::LibraryNode>(id).implementation =
+      std::move(implementation);
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    g.read(read_node(inputs[k]), whole(inputs[k]), id, in_conns[k]);
+  for (std::size_t k = 0; k < outputs.size(); ++k)
+    g.write(id, out_conns[k], write_node(outputs[k]), whole(outputs[k]));
+}
+
 ir::NodeId ExpansionContext::read_node(const std::string& container) {
   if (const auto it = latest_.find(container); it != latest_.end()) return it->second;
   const ir::NodeId id = graph().access(container);
@@ -417,7 +442,8 @@ void expand_in_place(ir::Program& program, ir::StateId state, ir::NodeId node,
   if (op == nullptr)
     throw UserError(node_location(program, state, node),
                     prefix + "Sluice does not implement the operator '" + lib->op + "'");
-  if (impl != "pure") {
+  const auto lowering = op->lowerings.find(std::string(impl));
+  if (impl != "pure" && lowering == op->lowerings.end()) {
     if (std::find(op->library_backed.begin(), op->library_backed.end(), impl) ==
         op->library_backed.end())
       throw UserError(node_location(program, state, node),
@@ -425,10 +451,11 @@ void expand_in_place(ir::Program& program, ir::StateId state, ir::NodeId node,
     program.states[state].graph.get<ir::LibraryNode>(node).implementation = std::string(impl);
     return;
   }
+  const ExpandFunction& expand = impl == "pure" ? op->pure : lowering->second;
   const std::string location = node_location(program, state, node);
   try {
     ExpansionContext x(program, state, node);
-    op->pure(x);
+    expand(x);
     x.finish();
   } catch (const UserError& e) {
     // Errors raised by `fail` already name the node; others (a tasklet that does not parse, a
@@ -447,9 +474,16 @@ std::vector<std::pair<ir::StateId, ir::NodeId>> library_nodes(const ir::Program&
   for (const ir::StateId s : program.states.ids()) {
     const ir::Graph& g = program.states[s].graph;
     for (const ir::NodeId n : g.node_ids())
-      if (const auto* lib = std::get_if<ir::LibraryNode>(&g.node(n));
-          lib != nullptr && keep.count(lib->implementation) == 0)
-        nodes.emplace_back(s, n);
+      if (const auto* lib = std::get_if<ir::LibraryNode>(&g.node(n)); lib != nullptr) {
+        // Kept only when the code generator calls the library for it (a lowering such as
+        // Conv's "blas" is an expansion, not a call).
+        const OpDefinition* op = find_op(lib->op);
+        const bool called = op != nullptr && std::find(op->library_backed.begin(),
+                                                       op->library_backed.end(),
+                                                       lib->implementation) !=
+                                                 op->library_backed.end();
+        if (!(keep.count(lib->implementation) != 0 && called)) nodes.emplace_back(s, n);
+      }
   }
   return nodes;
 }

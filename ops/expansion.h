@@ -98,6 +98,12 @@ public:
   /// A tasklet outside any map (for scalar work); ports' subsets are single elements.
   void tasklet(std::string label, const std::vector<ir::TaskletPort>& inputs, std::string_view code,
                const std::vector<ir::TaskletPort>& outputs);
+  /// A library node that reads whole containers through in0, in1, ... and writes whole ones
+  /// through out0, ... (ordered like every write of this expansion); a lowering such as Conv's
+  /// "blas" builds the BLAS MatMul it calls this way.
+  void library(std::string label, std::string op, const std::vector<std::string>& inputs,
+               const std::vector<std::string>& outputs, std::string implementation,
+               ir::Attributes attributes = {});
   /// Escape hatch for expansions that need nested maps: build with `graph()`, then report
   /// which Access nodes hold each container's latest value through `read_node`/`wrote`.
   [[nodiscard]] ir::GraphBuilder graph();

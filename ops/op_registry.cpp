@@ -7,6 +7,14 @@
 
 namespace sluice::ops {
 
+std::vector<std::string> OpDefinition::implementations() const {
+  std::vector<std::string> out = library_backed;
+  for (const auto& [name, expand] : lowerings) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 void OpTable::add(OpDefinition definition) {
   const auto at = std::lower_bound(
       ops_.begin(), ops_.end(), definition.name,

@@ -7,6 +7,7 @@
 /// `find_op` to report unsupported operators at import; `expand_all` lowers a program.
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +23,11 @@ struct OpDefinition {
   std::string name;                          ///< ONNX op_type or a Sluice op
   ExpandFunction pure;                       ///< always present
   std::vector<std::string> library_backed;   ///< e.g. {"blas"}: the code generator calls a library
+  /// Other implementations that expand into other ops, e.g. Conv's "blas": an im2col map, a
+  /// BLAS MatMul and a map back to the output's layout.
+  std::map<std::string, ExpandFunction> lowerings = {};
+  /// Every implementation besides pure, sorted: library_backed and the lowerings.
+  [[nodiscard]] std::vector<std::string> implementations() const;
 };
 
 /// The table the op files fill (see op_groups.h); a second definition of one name is a bug.

@@ -1,6 +1,7 @@
 // expand (tier 1): choose the implementation of a library node. `pure` replaces the node by
 // the maps and tasklets of its op's expansion (ops/); a library-backed implementation ("blas")
-// keeps the node and records the choice for the code generator. `auto` takes the library when
+// keeps the node and records the choice for the code generator, or, for an op whose library
+// implementation is a lowering (Conv: im2col + a BLAS MatMul), expands into that. `auto` takes the library when
 // the op has one for the node's data types, else pure.
 
 #include <algorithm>
@@ -33,9 +34,9 @@ struct Choice {
 
 Choice resolve_impl(const ir::Program& program, const ir::Graph& graph, ir::NodeId node,
                     const ops::OpDefinition& op, const std::string& impl) {
+  const auto offered = op.implementations();
   const auto offers = [&](const std::string& name) {
-    return std::find(op.library_backed.begin(), op.library_backed.end(), name) !=
-           op.library_backed.end();
+    return std::find(offered.begin(), offered.end(), name) != offered.end();
   };
   if (impl == "pure") return {impl, {}};
   if (impl == "auto")
@@ -106,14 +107,15 @@ public:
     const std::string target =
         resolve_impl(rewriter.program(), g, node, *op, param_string(params, "impl")).impl;
     SLUICE_CHECK(!target.empty(), "expand: matched a node without the implementation");
-    if (target != "pure") {
+    if (target != "pure" && !op->lowerings.contains(target)) {
       ir::LibraryNode changed = lib;
       changed.implementation = target;
       rewriter.replace_node(match.scope, node, std::move(changed));
       return;
     }
+    // Pure, or a lowering into other ops (Conv's "blas": im2col and a BLAS MatMul).
     rewriter.edit_state(match.scope.state, [&](ir::Program& program) {
-      ops::expand_node(program, match.scope.state, node, "pure");
+      ops::expand_node(program, match.scope.state, node, target);
     });
   }
 };
