@@ -1,7 +1,7 @@
 // Contractions in their pure form: zero (or beta * C) the output, then a parallel map over the
 // output holding a sequential map over the contracted indices that accumulates products with a
 // write-conflict sum. MatMul and Gemm also name the "blas" implementation, which the code
-// generator emits as a library call.
+// generator emits as a library call; Einsum's "blas" is a lowering onto one BLAS MatMul.
 
 #include <algorithm>
 #include <cctype>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ops/expansion.h"
+#include "ops/index_helpers.h"
 #include "ops/op_groups.h"
 #include "ops/op_helpers.h"
 #include "ops/op_registry.h"
@@ -221,10 +222,128 @@ void expand_einsum(ExpansionContext& x) {
              {{"y", out.name, point_subset(o), wcr}});
 }
 
+/// The letters' indices from a flat index over their extents (row-major), and back.
+std::vector<ir::Expr> split_flat(const ir::Expr& flat, const std::vector<ir::Expr>& extents) {
+  std::vector<ir::Expr> out(extents.size());
+  ir::Expr stride = 1;
+  for (std::size_t i = extents.size(); i-- > 0;) {
+    out[i] = i == 0 ? ir::floordiv(flat, stride) : ir::mod(ir::floordiv(flat, stride), extents[i]);
+    stride = stride * extents[i];
+  }
+  return out;
+}
+
+ir::Expr join_flat(const std::vector<ir::Expr>& indices, const std::vector<ir::Expr>& extents) {
+  ir::Expr flat = 0;
+  for (std::size_t i = 0; i < indices.size(); ++i) flat = flat * extents[i] + indices[i];
+  return flat;
+}
+
+/// Einsum's "blas" lowering for two float operands: the letters sort into batch (both operands
+/// and the output), M (A and the output), N (B and the output) and K (both operands, summed);
+/// A and B are copied into [batch..., M, K] and [batch..., K, N] (copies that only relayout,
+/// which redundant-copy-elimination turns into views when they change nothing), one BLAS MatMul
+/// multiplies them, and a last copy writes the output's order. Equations with broadcasting,
+/// repeated letters in an operand, or a letter summed on one operand alone take the pure
+/// expansion.
+void expand_einsum_blas(ExpansionContext& x) {
+  if (x.num_inputs() != 2) return expand_einsum(x);
+  const ir::Container a = x.input(0);
+  const ir::Container b = x.input(1);
+  const ir::Container out = x.output(0);
+  const bool floating = out.dtype == ir::DType::f32 || out.dtype == ir::DType::f64;
+  if (!floating || a.dtype != out.dtype || b.dtype != out.dtype) return expand_einsum(x);
+  const Equation e = parse_equation(x, x.attr_string("equation"), {a.rank(), b.rank()});
+  const std::string& la = e.inputs[0];
+  const std::string& lb = e.inputs[1];
+  const std::string& lo = e.output;
+  std::map<char, ir::Expr> extent;
+  const auto unique = [](const std::string& t) {
+    return std::all_of(t.begin(), t.end(),
+                       [&](char c) { return std::count(t.begin(), t.end(), c) == 1; });
+  };
+  if (!unique(la) || !unique(lb) || !unique(lo) || lo.size() != out.rank()) return expand_einsum(x);
+  for (std::size_t d = 0; d < la.size(); ++d) extent[la[d]] = a.shape[d];
+  for (std::size_t d = 0; d < lb.size(); ++d) {
+    const auto it = extent.find(lb[d]);
+    if (it != extent.end() && !(it->second == b.shape[d])) return expand_einsum(x);  // broadcast
+    extent[lb[d]] = b.shape[d];
+  }
+  std::string batch, m, n, k;
+  for (const char c : lo) {
+    const bool in_a = la.find(c) != std::string::npos;
+    const bool in_b = lb.find(c) != std::string::npos;
+    if (in_a && in_b) batch += c;
+    else if (in_a) m += c;
+    else if (in_b) n += c;
+    else return expand_einsum(x);
+  }
+  for (const char c : la) {
+    if (lo.find(c) != std::string::npos) continue;
+    if (lb.find(c) == std::string::npos) return expand_einsum(x);  // summed on A alone
+    k += c;
+  }
+  for (const char c : lb)
+    if (lo.find(c) == std::string::npos && la.find(c) == std::string::npos)
+      return expand_einsum(x);  // summed on B alone
+  const auto extents = [&](const std::string& letters) {
+    std::vector<ir::Expr> v;
+    for (const char c : letters) v.push_back(extent.at(c));
+    return v;
+  };
+  const auto product = [](const std::vector<ir::Expr>& v) {
+    ir::Expr p = 1;
+    for (const auto& d : v) p = p * d;
+    return p;
+  };
+  const auto em = extents(m), en = extents(n), ek = extents(k), eb = extents(batch);
+  std::vector<ir::Expr> a_shape = eb, b_shape = eb, c_shape = eb;
+  a_shape.insert(a_shape.end(), {product(em), product(ek)});
+  b_shape.insert(b_shape.end(), {product(ek), product(en)});
+  c_shape.insert(c_shape.end(), {product(em), product(en)});
+  // A point of an operand from the letters' indices.
+  const auto point_of = [](const std::string& letters, const std::map<char, ir::Expr>& at) {
+    Point p;
+    for (const char c : letters) p.push_back(at.at(c));
+    return p;
+  };
+  const auto assign = [](std::map<char, ir::Expr>& at, const std::string& letters,
+                         const std::vector<ir::Expr>& values) {
+    for (std::size_t i = 0; i < letters.size(); ++i) at[letters[i]] = values[i];
+  };
+  const std::size_t nb = batch.size();
+  const std::string ap = x.transient("a", out.dtype, a_shape);
+  index::copy_map(x, "einsum_a", a.name, ap, a_shape, [&](const Point& p) {
+    std::map<char, ir::Expr> at;
+    assign(at, batch, Point(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(nb)));
+    assign(at, m, split_flat(p[nb], em));
+    assign(at, k, split_flat(p[nb + 1], ek));
+    return point_of(la, at);
+  });
+  const std::string bp = x.transient("b", out.dtype, b_shape);
+  index::copy_map(x, "einsum_b", b.name, bp, b_shape, [&](const Point& p) {
+    std::map<char, ir::Expr> at;
+    assign(at, batch, Point(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(nb)));
+    assign(at, k, split_flat(p[nb], ek));
+    assign(at, n, split_flat(p[nb + 1], en));
+    return point_of(lb, at);
+  });
+  const std::string cp = x.transient("product", out.dtype, c_shape);
+  x.library(x.node().label + "_gemm", "MatMul", {ap, bp}, {cp}, "blas");
+  index::copy_map(x, "einsum_out", cp, out.name, out.shape, [&](const Point& p) {
+    std::map<char, ir::Expr> at;
+    assign(at, lo, p);
+    Point q = point_of(batch, at);
+    q.push_back(join_flat(point_of(m, at), em));
+    q.push_back(join_flat(point_of(n, at), en));
+    return q;
+  });
+}
+
 }  // namespace
 
 void add_contraction_ops(OpTable& table) {
-  table.add({"Einsum", expand_einsum, {}});
+  table.add({"Einsum", expand_einsum, {}, {{"blas", expand_einsum_blas}}});
   table.add({"Gemm", expand_gemm, {"blas"}});
   table.add({"MatMul", expand_matmul, {"blas"}});
 }

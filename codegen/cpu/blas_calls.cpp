@@ -53,8 +53,14 @@ std::optional<MatrixLayout> matrix_layout(const ir::Container& c, bool input) {
     if (c.strides[0] != ir::Expr(1)) return std::nullopt;
     return MatrixLayout{false, c.shape[0]};
   }
-  if (c.strides[r - 1] == ir::Expr(1)) return MatrixLayout{false, c.strides[r - 2]};
-  if (input && c.strides[r - 2] == ir::Expr(1)) return MatrixLayout{true, c.strides[r - 1]};
+  // A dimension of extent 1 has a stride nobody steps by (a view may give it any value), and
+  // BLAS wants the leading dimension at least the row length: one row's ld is its length.
+  const bool one_row = c.shape[r - 2] == ir::Expr(1);
+  const bool one_column = c.shape[r - 1] == ir::Expr(1);
+  if (c.strides[r - 1] == ir::Expr(1) || one_column)
+    return MatrixLayout{false, one_row ? c.shape[r - 1] : c.strides[r - 2]};
+  if (input && (c.strides[r - 2] == ir::Expr(1) || one_row))
+    return MatrixLayout{true, one_column ? c.shape[r - 2] : c.strides[r - 1]};
   return std::nullopt;
 }
 
