@@ -571,7 +571,82 @@ private:
     return result;
   }
 
+  /// An inner one-parameter map whose single tasklet combines (wcr) into elements that do not
+  /// depend on the parameter, writes nothing else twice and reads nothing it writes: its
+  /// combinations go to private accumulators under `omp simd reduction`, each combined into
+  /// memory once after the loop (write-conflict resolution fixes no order). Empty otherwise.
+  [[nodiscard]] std::vector<const ir::Memlet*> simd_reductions(const ir::MapNode& map) const {
+    if (!options_.openmp || map.params.size() != 1) return {};
+    const Graph& body = *map.body;
+    NodeId tasklet;
+    for (const NodeId n : body.node_ids()) {
+      if (std::holds_alternative<ir::AccessNode>(body.node(n))) continue;
+      if (!std::holds_alternative<ir::TaskletNode>(body.node(n)) || tasklet.valid()) return {};
+      tasklet = n;
+    }
+    if (!tasklet.valid()) return {};
+    for (const ir::EdgeId e : body.edge_ids()) {
+      const ir::Edge& edge = body.edge(e);
+      if (edge.src != tasklet && edge.dst != tasklet) return {};  // a copy in the body
+    }
+    const std::string& param = map.params.front().name;
+    const std::set<std::string> params{param};
+    std::set<ContainerId> written;
+    std::vector<const ir::Memlet*> out;
+    for (const ir::EdgeId e : body.out_edges(tasklet)) {
+      const ir::Memlet& m = body.edge(e).memlet;
+      if (m.empty()) continue;
+      written.insert(root(m.data));
+      if (m.wcr == ir::WriteConflict::None) {
+        if (!distinct_per(m, {param}, params)) return {};
+        continue;
+      }
+      const ir::DType t = program_.containers[m.data].dtype;
+      if (t != ir::DType::f32 && t != ir::DType::f64) return {};
+      for (const ir::Range& r : m.subset)
+        for (const ir::Expr* x : {&r.begin, &r.end, &r.step})
+          for (const std::string& name : x->free_symbols())
+            if (name == param) return {};
+      out.push_back(&m);
+    }
+    for (const ir::EdgeId e : body.in_edges(tasklet)) {
+      const ir::Memlet& m = body.edge(e).memlet;
+      if (!m.empty() && written.contains(root(m.data))) return {};
+    }
+    return out;
+  }
+
   void emit_map(std::string& out, const ir::MapNode& map, bool top_level) {
+    const std::vector<const ir::Memlet*> reductions =
+        top_level ? std::vector<const ir::Memlet*>{} : simd_reductions(map);
+    std::string reduction_clauses;
+    if (!reductions.empty()) {
+      out += "{\n";
+      for (const ir::Memlet* m : reductions) {
+        const std::string acc = "sl_acc" + std::to_string(next_accumulator_++);
+        const ir::DType t = program_.containers[m->data].dtype;
+        const char* identity = "0";
+        const char* op = "+";
+        switch (m->wcr) {
+          case ir::WriteConflict::Product:
+            identity = "1";
+            op = "*";
+            break;
+          case ir::WriteConflict::Max:
+            identity = "-INFINITY";
+            op = "max";
+            break;
+          case ir::WriteConflict::Min:
+            identity = "INFINITY";
+            op = "min";
+            break;
+          default: break;
+        }
+        out += cat(compute_type(t), " ", acc, " = ", identity, ";\n");
+        reduction_clauses += cat(" reduction(", op, ":", acc, ")");
+        accumulators_[m] = acc;
+      }
+    }
     const LoopPlan loops = plan(map, top_level);
     if (loops.parallel > 0) {
       // Forking pays off by the work of the whole nest, not by the parallel iterations alone
@@ -586,7 +661,10 @@ private:
     for (std::size_t i = 0; i < map.params.size(); ++i) {
       const ir::MapParam& p = map.params[i];
       const std::string v = cpp_symbol(p.name);
-      if (loops.simd && i + 1 == map.params.size()) out += "#pragma omp simd\n";
+      if (!reductions.empty())
+        out += "#pragma omp simd" + reduction_clauses + "\n";
+      else if (loops.simd && i + 1 == map.params.size())
+        out += "#pragma omp simd\n";
       out += cat(
           "for (int64_t ", v, " = ", cpp_expr(p.range.begin), "; ", v, " < ", cpp_expr(p.range.end),
           "; ", p.range.step == ir::Expr(1) ? cat("++", v) : cat(v, " += ", cpp_expr(p.range.step)),
@@ -621,6 +699,12 @@ private:
     }
     for (const ContainerId id : scoped) declared_.erase(id);
     for (std::size_t i = 0; i < map.params.size(); ++i) out += "}\n";
+    if (reductions.empty()) return;
+    for (const ir::Memlet* m : reductions) {
+      out += store(*m, accumulators_.at(m));
+      accumulators_.erase(m);
+    }
+    out += "}\n";
   }
 
   static void subscripted_names(const ir::TaskletExpr& e, std::set<std::string>& names) {
@@ -655,7 +739,11 @@ private:
       names.connectors[edge.src_conn] = dtype;
       if (declared.insert(edge.src_conn).second)
         loads += "    " + compute_type(dtype) + " v_" + edge.src_conn + "{};\n";
-      stores += "    " + store(edge.memlet, "v_" + edge.src_conn);
+      if (const auto acc = accumulators_.find(&edge.memlet); acc != accumulators_.end())
+        stores += cat("    ", acc->second, " = ",
+                      combine(edge.memlet.wcr, dtype, acc->second, "v_" + edge.src_conn), ";\n");
+      else
+        stores += "    " + store(edge.memlet, "v_" + edge.src_conn);
     }
     names.subscript = [&](const std::string& name, const std::vector<std::string>& index) {
       const auto it = array_memlets.find(name);
@@ -688,6 +776,8 @@ private:
   std::set<ContainerId> declared_;               // locals declared in the scope being emitted
   std::map<std::string, std::string> pointers_;  // `c_X` in sluice_run -> its element type
   std::string kernel_functions_;                 // `static void sl_kernel_<k>(...)`, in order
+  std::map<const ir::Memlet*, std::string> accumulators_;  // simd reductions being emitted
+  std::size_t next_accumulator_ = 0;
 };
 
 }  // namespace

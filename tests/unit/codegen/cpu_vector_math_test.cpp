@@ -177,6 +177,9 @@ TEST(CpuVectorMath, RowLocalAccumulatorKeepsTheRowsParallel) {
   EXPECT_NE(built.source.code.find("#pragma omp parallel for"), std::string::npos)
       << built.source.code;
   EXPECT_NE(built.source.code.find("float c_S[1] = {};"), std::string::npos) << built.source.code;
+  // The row's sum runs in SIMD lanes, combined into the accumulator once.
+  EXPECT_NE(built.source.code.find("#pragma omp simd reduction(+:"), std::string::npos)
+      << built.source.code;
   const std::int64_t rows = 1000;
   const auto x = testing::random_floats(rng, rows * 64, 0.5, 1.5);
   std::vector<float> y(x.size());
@@ -189,6 +192,86 @@ TEST(CpuVectorMath, RowLocalAccumulatorKeepsTheRowsParallel) {
     for (int j = 0; j < 64; ++j) want[i * 64 + j] = x[i * 64 + j] / s;
   }
   testing::expect_near(y, want, 1e-5);
+}
+
+// Row maxima and minima through SIMD reductions: NaN elements are ignored, an all-NaN row gives
+// the identity (-inf, inf), as the sequential combination would.
+constexpr const char* kRowMax = R"(
+program rowmax {
+  symbol N: i64
+  array X: f32[N, 37]
+  array M: f32[N]
+  array L: f32[N]
+  state 0 "main" start {
+    node 0 = access X
+    node 1 = map "init" [i = 0:N] () -> (M, L) {
+      node 0 = tasklet "init" () -> (m, l) {
+        m = -inf;
+        l = inf;
+      }
+      node 1 = access M
+      node 2 = access L
+      edge 0: node 0.m -> node 1 M[i]
+      edge 1: node 0.l -> node 2 L[i]
+    }
+    node 2 = access M
+    node 3 = access L
+    node 4 = map "rows" [i = 0:N] (X) -> (M, L) {
+      node 0 = map "row" [j = 0:37] (X) -> (M, L) schedule=sequential {
+        node 0 = tasklet "row" (x) -> (m, l) {
+          m = x;
+          l = x;
+        }
+        node 1 = access X
+        node 2 = access M
+        node 3 = access L
+        edge 0: node 1 -> node 0.x X[i, j]
+        edge 1: node 0.m -> node 2 M[i] wcr=max
+        edge 2: node 0.l -> node 3 L[i] wcr=min
+      }
+      node 1 = access X
+      node 2 = access M
+      node 3 = access L
+      edge 0: node 1 -> node 0.X X[i, 0:37]
+      edge 1: node 0.M -> node 2 M[i] volume=37 wcr=max
+      edge 2: node 0.L -> node 3 L[i] volume=37 wcr=min
+    }
+    node 5 = access M
+    node 6 = access L
+    edge 0: node 1.M -> node 2 M[0:N]
+    edge 1: node 1.L -> node 3 L[0:N]
+    edge 2: node 2 -> node 4 empty
+    edge 3: node 3 -> node 4 empty
+    edge 4: node 0 -> node 4.X X[0:N, 0:37]
+    edge 5: node 4.M -> node 5 M[0:N] volume=37*N wcr=max
+    edge 6: node 4.L -> node 6 L[0:N] volume=37*N wcr=min
+  }
+}
+)";
+
+TEST(CpuVectorMath, RowMaxAndMinIgnoreNaNInSimdLanes) {
+  auto rng = testing::seeded_rng();
+  auto built = build(ir::parse_text(kRowMax, "rowmax"));
+  EXPECT_NE(built.source.code.find("reduction(max:"), std::string::npos) << built.source.code;
+  EXPECT_NE(built.source.code.find("reduction(min:"), std::string::npos) << built.source.code;
+  const std::int64_t rows = 64;
+  auto x = testing::random_floats(rng, rows * 37, -100.0, 100.0);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (std::int64_t i = 0; i < rows; i += 3) x[i * 37 + (i % 37)] = nan;
+  for (int j = 0; j < 37; ++j) x[5 * 37 + j] = nan;  // row 5: all NaN
+  std::vector<float> m(rows), l(rows);
+  built.executable.init({{"N", rows}});
+  built.executable.run({x.data(), m.data(), l.data()});
+  for (std::int64_t i = 0; i < rows; ++i) {
+    float want_max = -std::numeric_limits<float>::infinity();
+    float want_min = std::numeric_limits<float>::infinity();
+    for (int j = 0; j < 37; ++j) {
+      want_max = std::fmax(want_max, x[i * 37 + j]);
+      want_min = std::fmin(want_min, x[i * 37 + j]);
+    }
+    EXPECT_EQ(m[i], want_max) << "row " << i;
+    EXPECT_EQ(l[i], want_min) << "row " << i;
+  }
 }
 
 }  // namespace
