@@ -80,6 +80,28 @@ bool blas_takes(const Container& view, bool input, const ir::Program& program) {
   return view.shape[r - 1] == Expr(1) || at_least(view.strides[r - 1], view.shape[r - 2], program);
 }
 
+bool rows_contiguous(const Container& c) {
+  for (std::size_t d = 0; d + 2 < c.rank(); ++d)
+    if (!(c.strides[d] == c.strides[d + 1] * c.shape[d + 1])) return false;
+  return true;
+}
+
+/// True when `view` as A of MatMul `node` (a 2-D B shared by all rows) would lose the single
+/// GEMM over all rows that the copy's contiguous output allows (codegen/cpu/blas_calls.cpp).
+bool splits_rows(const ir::Program& program, const Graph& g, NodeId node, const std::string& conn,
+                 const Container& view) {
+  if (conn != "in0" || view.rank() < 3 || rows_contiguous(view)) return false;
+  const Container* b = nullptr;
+  const Container* y = nullptr;
+  for (const EdgeId e : g.in_edges(node))
+    if (g.edge(e).dst_conn == "in1" && !g.edge(e).memlet.empty())
+      b = &program.containers[g.edge(e).memlet.data];
+  for (const EdgeId e : g.out_edges(node))
+    if (g.edge(e).src_conn == "out0" && !g.edge(e).memlet.empty())
+      y = &program.containers[g.edge(e).memlet.data];
+  return b && y && b->rank() == 2 && y->rank() == view.rank() && rows_contiguous(*y);
+}
+
 /// Why the node at the other end of `e` (reading or writing the container through it) cannot
 /// take `view` instead, or "".
 std::string refuses_view(const ir::Program& program, const Graph& g, EdgeId e, bool reading,
@@ -94,8 +116,13 @@ std::string refuses_view(const ir::Program& program, const Graph& g, EdgeId e, b
     if (lib->implementation == "blas" && gemm) {
       const std::string& conn = reading ? edge.dst_conn : edge.src_conn;
       // Gemm's C (in2) is read element by element: any layout.
-      if ((reading && conn == "in2") || blas_takes(view, reading, program)) return "";
-      return "the BLAS call " + quoted(lib->label) + " cannot take the layout of the view";
+      if (reading && conn == "in2") return "";
+      if (!blas_takes(view, reading, program))
+        return "the BLAS call " + quoted(lib->label) + " cannot take the layout of the view";
+      if (reading && lib->op == "MatMul" && splits_rows(program, g, edge.dst, conn, view))
+        return "the view would split the BLAS call " + quoted(lib->label) +
+               " (one GEMM over all rows) into one per row block";
+      return "";
     }
     return "library node " + quoted(lib->label) + " (" + lib->op + ") is not known to take views";
   }
