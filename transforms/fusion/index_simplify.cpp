@@ -179,11 +179,12 @@ private:
       for (std::size_t j = 0; j < ops.size() && !dominated; ++j) {
         if (j == i) continue;
         const ir::Interval bj = bounds(ops[j]);
-        // For min, ops[i] never wins when ops[j] <= ops[i] always (ties keep the first).
-        const bool never =
-            is_min ? (bj.hi && bi.lo && (*bj.hi < *bi.lo || (*bj.hi == *bi.lo && j < i)))
-                   : (bj.lo && bi.hi && (*bj.lo > *bi.hi || (*bj.lo == *bi.hi && j < i)));
-        dominated = never;
+        // ops[i] never decides the result when ops[j] is always at least as good; of two
+        // that always tie, the first stays.
+        const auto at_least = [&](const ir::Interval& a, const ir::Interval& b) {
+          return is_min ? (a.hi && b.lo && *a.hi <= *b.lo) : (a.lo && b.hi && *a.lo >= *b.hi);
+        };
+        dominated = at_least(bj, bi) && (!at_least(bi, bj) || j < i);
       }
       if (!dominated) kept.push_back(ops[i]);
     }
