@@ -8,7 +8,7 @@
 // becomes a local of the consumer's tasklet. A copy producer (`y = a`) only redirects the read.
 // When nothing else reads X, the producer, X's Access node and X go; when something does, the
 // producer stays and the consumer recomputes what it needs, which is only done for a cheap
-// producer (few operations, at most one input as large as X).
+// producer (few operations, reading at most one intermediate; the rest weights and biases).
 
 #include <algorithm>
 #include <set>
@@ -53,11 +53,6 @@ bool viewed(const ir::Program& program, ContainerId id) {
     const auto& v = program.containers[c].view;
     return v && v->source == id;
   });
-}
-
-/// Elements of a container, when constant.
-std::optional<std::int64_t> constant_elements(const ir::Container& c) {
-  return c.num_elements().constant_value();
 }
 
 /// `e` in the tasklet language (i64 arithmetic on parameters and symbols).
@@ -445,14 +440,16 @@ private:
         why = "the intermediate " + xname + " is " + other + " (recompute=false)";
         return std::nullopt;
       }
-      int large = 0;
-      const auto nx = constant_elements(xc);
+      // Cheap: few operations, and at most one intermediate read (the others are the
+      // program's arguments: weights, biases). Recomputing from several intermediates would
+      // keep them all alive where X alone would do.
+      std::set<ContainerId> intermediates;
       for (const EdgeId e : info.body_inputs) {
-        const ir::Container& y = program.containers[pmap.body->edge(e).memlet.data];
-        const auto ny = constant_elements(y);
-        const bool small = ny && (nx ? 4 * *ny < *nx : true);
-        if (!small) ++large;
+        const ContainerId y = pmap.body->edge(e).memlet.data;
+        if (program.containers[ir::analysis::view_root(program, y)].transient)
+          intermediates.insert(ir::analysis::view_root(program, y));
       }
+      const auto large = intermediates.size();
       if (flops > kCheapFlops || large > 1) {
         why = "the intermediate " + xname + " is " + other + ", and recomputing " +
               quoted(pmap.label) + " in " + quoted(cmap.label) + " costs more than reading it";
