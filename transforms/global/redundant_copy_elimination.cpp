@@ -151,6 +151,22 @@ std::string check_users(const ir::Program& program, const AccessIndex& accesses,
   return "";
 }
 
+/// True when every reader of `data` (over all its Access nodes) is a library node.
+bool read_by_libraries_only(const ir::Program& program, const AccessIndex& accesses,
+                            ContainerId data) {
+  const auto it = accesses.find(data);
+  if (it == accesses.end()) return false;
+  bool any = false;
+  for (const auto& [s, n] : it->second) {
+    const Graph& g = program.states[s].graph;
+    for (const EdgeId e : g.out_edges(n)) {
+      if (!std::holds_alternative<ir::LibraryNode>(g.node(g.edge(e).dst))) return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
 /// What a copy map becomes.
 struct Decision {
   ContainerId target;    ///< The container that becomes a view.
@@ -302,10 +318,19 @@ public:
            "read through the view, or else its input becomes a view of the output's memory, so "
            "that whatever wrote the input writes the copied layout directly.";
   }
+  [[nodiscard]] std::vector<ParamSpec> params() const override {
+    return {{"library_readers",
+             ParamType::Bool,
+             false,
+             "only copies whose output only library calls read (before map-fusion, which "
+             "handles copies that maps read)",
+             {}}};
+  }
   [[nodiscard]] bool repeat_to_fixpoint() const override { return true; }
 
   [[nodiscard]] MatchResult match(const ir::Program& program,
-                                  const ParamValues& /*params*/) const override {
+                                  const ParamValues& params) const override {
+    const bool library_only = param_bool(params, "library_readers");
     MatchResult result;
     const AccessIndex accesses = access_nodes(program);
     for (const ir::StateId s : program.states.ids()) {
@@ -318,6 +343,7 @@ public:
         const auto analysis = analyze_elementwise(program, g, n);
         const auto* info = std::get_if<ElementwiseMap>(&analysis);
         if (!info || !is_copy(*m, *info)) continue;
+        if (library_only && !read_by_libraries_only(program, accesses, info->data)) continue;
         const auto decision = decide(program, g, s, n, accesses);
         Match match = make_match(Scope{s, {}}, {n, info->access}, "");
         if (const auto* d = std::get_if<Decision>(&decision)) {
