@@ -395,6 +395,11 @@ private:
     for (const EdgeId e : g.in_edges(p)) {
       const ir::Edge& edge = g.edge(e);
       if (edge.memlet.empty()) continue;
+      if (!std::holds_alternative<ir::AccessNode>(g.node(edge.src))) {
+        why = quoted(pmap.label) + " reads " + quoted(program.containers[edge.memlet.data].name) +
+              " from no Access node";
+        return std::nullopt;
+      }
       const ContainerId root = ir::analysis::view_root(program, edge.memlet.data);
       input_roots.insert(root);
       for (const NodeId n : g.node_ids()) {

@@ -192,7 +192,8 @@ std::variant<Decision, std::string> decide(const ir::Program& program, const Gra
   NodeId source;
   for (const EdgeId e : g.in_edges(map))
     if (g.edge(e).memlet.data == s_id) source = g.edge(e).src;
-  if (!source.valid()) return quoted(m.label) + " reads " + quoted(s.name) + " from no Access node";
+  if (!source.valid() || !std::holds_alternative<ir::AccessNode>(g.node(source)))
+    return quoted(m.label) + " reads " + quoted(s.name) + " from no Access node";
   // X has no other writer anywhere.
   for (const auto& [st, n] : accesses.at(x_id)) {
     const Graph& sg = program.states[st].graph;
