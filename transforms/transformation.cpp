@@ -73,9 +73,11 @@ ParamValues complete_params(const Transformation& transformation, const ParamVal
         allowed = allowed || c == text;
         list += (list.empty() ? "" : ", ") + c;
       }
-      if (!allowed)
-        throw UserError(where, "parameter '" + spec.name + "' is '" + text + "'; choose one of: " +
-                                   list);
+      if (!allowed) {
+        std::string message = "parameter '" + spec.name + "' is '";
+        message.append(text).append("'; choose one of: ").append(list);
+        throw UserError(where, message);
+      }
     }
     out[spec.name] = std::move(value);
   }

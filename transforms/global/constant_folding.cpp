@@ -60,7 +60,7 @@ TaskletExpr fold(const TaskletExpr& e) {
   std::vector<TaskletExpr> operands;
   operands.reserve(e.operands().size());
   for (const auto& o : e.operands()) operands.push_back(fold(o));
-  const TaskletExpr rebuilt = e.with_operands(operands);
+  TaskletExpr rebuilt = e.with_operands(operands);
   if (rebuilt.op() == TaskletOp::Neg && is_float_literal(operands[0])) {
     return rebuilt;  // already a literal: -(2.0) is how negative literals are written
   }
