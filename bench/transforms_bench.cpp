@@ -5,9 +5,9 @@
 //
 //   build/release/bin/transforms_bench [--benchmark_repetitions=3]
 
-#include <benchmark/benchmark.h>
-
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "frontends/onnx/onnx_importer.h"
 #include "pipeline/default_pipeline.h"

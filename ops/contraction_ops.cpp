@@ -273,10 +273,14 @@ void expand_einsum_blas(ExpansionContext& x) {
   for (const char c : lo) {
     const bool in_a = la.find(c) != std::string::npos;
     const bool in_b = lb.find(c) != std::string::npos;
-    if (in_a && in_b) batch += c;
-    else if (in_a) m += c;
-    else if (in_b) n += c;
-    else return expand_einsum(x);
+    if (in_a && in_b)
+      batch += c;
+    else if (in_a)
+      m += c;
+    else if (in_b)
+      n += c;
+    else
+      return expand_einsum(x);
   }
   for (const char c : la) {
     if (lo.find(c) != std::string::npos) continue;

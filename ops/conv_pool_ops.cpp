@@ -260,8 +260,9 @@ void expand_conv_blas(ExpansionContext& x) {
   const std::string wt = x.transient("weights", out.dtype, {depth, maps});
   const MapParams wp = x.params({maps, channels, kernel[0], kernel[1]});
   const Point r = index::param_exprs(wp);
-  x.mapped_tasklet("conv_weights", wp.ranges, {{"w", weights.name, wp.index}}, "y = w;",
-                   {{"y", wt, index::subset_text({r[1] * window + r[2] * kernel[1] + r[3], r[0]})}});
+  x.mapped_tasklet(
+      "conv_weights", wp.ranges, {{"w", weights.name, wp.index}}, "y = w;",
+      {{"y", wt, index::subset_text({r[1] * window + r[2] * kernel[1] + r[3], r[0]})}});
 
   // yt = col @ wt, a BLAS call.
   const std::string yt = x.transient("product", out.dtype, {batch, oh, ow, maps});

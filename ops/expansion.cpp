@@ -343,8 +343,7 @@ void ExpansionContext::library(std::string label, std::string op,
   ir::GraphBuilder g = graph();
   const ir::NodeId id =
       g.library(std::move(label), std::move(op), in_conns, out_conns, std::move(attributes));
-  program_.states[state_].graph.get<ir::LibraryNode>(id).implementation =
-      std::move(implementation);
+  program_.states[state_].graph.get<ir::LibraryNode>(id).implementation = std::move(implementation);
   for (std::size_t k = 0; k < inputs.size(); ++k)
     g.read(read_node(inputs[k]), whole(inputs[k]), id, in_conns[k]);
   for (std::size_t k = 0; k < outputs.size(); ++k)
@@ -478,10 +477,9 @@ std::vector<std::pair<ir::StateId, ir::NodeId>> library_nodes(const ir::Program&
         // Kept only when the code generator calls the library for it (a lowering such as
         // Conv's "blas" is an expansion, not a call).
         const OpDefinition* op = find_op(lib->op);
-        const bool called = op != nullptr && std::find(op->library_backed.begin(),
-                                                       op->library_backed.end(),
-                                                       lib->implementation) !=
-                                                 op->library_backed.end();
+        const bool called =
+            op != nullptr && std::find(op->library_backed.begin(), op->library_backed.end(),
+                                       lib->implementation) != op->library_backed.end();
         if (!(keep.count(lib->implementation) != 0 && called)) nodes.emplace_back(s, n);
       }
   }

@@ -84,10 +84,21 @@ ExpandFunction softmax(bool log) {
     const std::string name = log ? "logsoftmax" : "softmax";
     const std::string m =
         reduced(x, name + "_max", in.name, {axis}, t, lowest(t), ir::WriteConflict::Max, "a", "");
-    const std::string s = reduced(x, name + "_sum", in.name, {axis}, t, lit(t, 0),
-                                  ir::WriteConflict::Sum, "exp(a - m)", "", {{"m", m}});
-    elementwise_on(x, name, {{"a", in.name}, {"b", m}, {"c", s}},
-                   log ? "y = a - b - log(c);" : "y = exp(a - b) / c;", {{"y", x.output_name(0)}},
+    if (log) {
+      const std::string s = reduced(x, name + "_sum", in.name, {axis}, t, lit(t, 0),
+                                    ir::WriteConflict::Sum, "exp(a - m)", "", {{"m", m}});
+      elementwise_on(x, name, {{"a", in.name}, {"b", m}, {"c", s}}, "y = a - b - log(c);",
+                     {{"y", x.output_name(0)}}, in.shape);
+      return;
+    }
+    // Each exponential once: kept, summed, then scaled (fused by normalization-fusion, the
+    // kept row stays in registers).
+    const std::string e = x.transient(name + "_exp", t, in.shape);
+    elementwise_on(x, name + "_exp", {{"a", in.name}, {"b", m}}, "y = exp(a - b);", {{"y", e}},
+                   in.shape);
+    const std::string s =
+        reduced(x, name + "_sum", e, {axis}, t, lit(t, 0), ir::WriteConflict::Sum, "a", "");
+    elementwise_on(x, name, {{"a", e}, {"c", s}}, "y = a / c;", {{"y", x.output_name(0)}},
                    in.shape);
   };
 }

@@ -20,9 +20,9 @@ class ExpansionContext;
 using ExpandFunction = std::function<void(ExpansionContext&)>;
 
 struct OpDefinition {
-  std::string name;                          ///< ONNX op_type or a Sluice op
-  ExpandFunction pure;                       ///< always present
-  std::vector<std::string> library_backed;   ///< e.g. {"blas"}: the code generator calls a library
+  std::string name;                         ///< ONNX op_type or a Sluice op
+  ExpandFunction pure;                      ///< always present
+  std::vector<std::string> library_backed;  ///< e.g. {"blas"}: the code generator calls a library
   /// Other implementations that expand into other ops, e.g. Conv's "blas": an im2col map, a
   /// BLAS MatMul and a map back to the output's layout.
   std::map<std::string, ExpandFunction> lowerings = {};
@@ -43,7 +43,8 @@ private:
   std::vector<OpDefinition> ops_;  // sorted by name
 };
 
-/// The op's definition (from the built-in table, filled once on first use); nullptr when Sluice does not implement it.
+/// The op's definition (from the built-in table, filled once on first use); nullptr when Sluice
+/// does not implement it.
 const OpDefinition* find_op(std::string_view name);
 /// Every registered op name, sorted.
 std::vector<std::string> supported_ops();

@@ -18,7 +18,8 @@ std::string alias_refusal(const ir::Program& program, ir::ContainerId earlier,
   if (!(a.num_elements() == b.num_elements()))
     return "'" + a.name + "' has " + a.num_elements().str() + " elements and '" + b.name +
            "' has " + b.num_elements().str();
-  if (a.storage != b.storage) return "'" + a.name + "' and '" + b.name + "' live in different storage";
+  if (a.storage != b.storage)
+    return "'" + a.name + "' and '" + b.name + "' live in different storage";
   for (const auto* c : {&a, &b})
     if (c->lifetime == ir::Lifetime::Program || c->lifetime == ir::Lifetime::Persistent)
       return "'" + c->name + "' lives for the whole program";

@@ -41,8 +41,7 @@ ApplyResult apply_match(ir::Program& program, const Transformation& transformati
     throw UserError(name, "the match belongs to '" + match.transformation + "'");
   if (options.recheck_match) {
     const MatchResult current = transformation.match(program, result.params);
-    if (std::find(current.matches.begin(), current.matches.end(), match) ==
-        current.matches.end()) {
+    if (std::find(current.matches.begin(), current.matches.end(), match) == current.matches.end()) {
       std::string why = "it is not among the current matches";
       // A rejected candidate is known by its first node (the pattern's root): a rejection may
       // name fewer nodes than a match would.
@@ -59,7 +58,8 @@ ApplyResult apply_match(ir::Program& program, const Transformation& transformati
   if (options.verify) {
     auto diagnostics = ir::verify(work);
     if (!diagnostics.empty()) {
-      Diagnostic head{Severity::Error, name,
+      Diagnostic head{Severity::Error,
+                      name,
                       "applying it to " + match_location(program, match) +
                           " gave an invalid program; nothing was changed",
                       {}};

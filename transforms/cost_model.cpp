@@ -34,8 +34,8 @@ ProgramCost program_cost(const ir::Program& program, const ir::analysis::SymbolV
         cost.seconds.reset();
         return cost;
       }
-      *cost.seconds += std::max(*bytes / machine.bytes_per_second,
-                                *flops / machine.flops_per_second);
+      *cost.seconds +=
+          std::max(*bytes / machine.bytes_per_second, *flops / machine.flops_per_second);
     }
   }
   return cost;
@@ -58,8 +58,7 @@ Prediction predict(const ir::Program& program, const Transformation& transformat
 
 std::vector<RankedMatch> rank_matches(const ir::Program& program,
                                       const Transformation& transformation,
-                                      const std::vector<Match>& matches,
-                                      const ParamValues& params,
+                                      const std::vector<Match>& matches, const ParamValues& params,
                                       const ir::analysis::SymbolValues& symbols,
                                       const Machine& machine) {
   std::vector<RankedMatch> ranked;

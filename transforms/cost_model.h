@@ -18,8 +18,8 @@
 namespace sluice::transforms {
 
 struct Machine {
-  double bytes_per_second = 35e9;  ///< Memory bandwidth.
-  double flops_per_second = 240e9; ///< fp32 peak.
+  double bytes_per_second = 35e9;   ///< Memory bandwidth.
+  double flops_per_second = 240e9;  ///< fp32 peak.
 };
 
 struct Prediction {

@@ -46,7 +46,7 @@ private:
   struct Entry {
     ir::Program before;  ///< The program before the step.
     RecipeStep step;
-    ir::Program after;   ///< Kept only while the entry is on the redo stack.
+    ir::Program after;  ///< Kept only while the entry is on the redo stack.
   };
   void push(ir::Program before, RecipeStep step);
 

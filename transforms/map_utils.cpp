@@ -66,7 +66,8 @@ void substitute_in_graph(ir::Graph& graph, const std::map<std::string, ir::Expr>
     m.volume = m.volume.substitute(replacements);
   }
   std::map<std::string, ir::TaskletExpr> tasklet_replacements;
-  for (const auto& [name, expr] : replacements) tasklet_replacements.emplace(name, as_tasklet(expr));
+  for (const auto& [name, expr] : replacements)
+    tasklet_replacements.emplace(name, as_tasklet(expr));
   for (const ir::NodeId n : graph.node_ids()) {
     ir::Node& node = graph.node(n);
     if (auto* t = std::get_if<ir::TaskletNode>(&node)) {

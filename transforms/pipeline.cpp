@@ -62,8 +62,8 @@ private:
       if (spec == specs.end()) {
         std::string names;
         for (const auto& s : specs) names.append(names.empty() ? "" : ", ").append(s.name);
-        fail_at(key_at, join({"'", name, "' has no parameter '", key, "' (parameters: ",
-                              names.empty() ? "none" : names, ")"}));
+        fail_at(key_at, join({"'", name, "' has no parameter '", key,
+                              "' (parameters: ", names.empty() ? "none" : names, ")"}));
       }
       skip_space();
       expect('=');
@@ -126,13 +126,12 @@ private:
 
   std::string word(std::string_view what) {
     const std::size_t start = pos_;
-    while (!at_end() && (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '-' ||
-                         peek() == '_'))
+    while (!at_end() &&
+           (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '-' || peek() == '_'))
       ++pos_;
     if (pos_ == start)
       fail(at_end() ? "expected " + std::string(what) + " at the end"
-                    : "expected " + std::string(what) + ", found '" + std::string(1, peek()) +
-                          "'");
+                    : "expected " + std::string(what) + ", found '" + std::string(1, peek()) + "'");
     return std::string(text_.substr(start, pos_ - start));
   }
 
@@ -195,10 +194,9 @@ Recipe run_pipeline(ir::Program& program, const std::vector<PipelineStep>& steps
     std::size_t applied = 0;
     const auto apply_one = [&](const Match& m) {
       if (++applied > options.max_applications)
-        throw UserError("pipeline step " + std::to_string(index + 1) + " (" + step.transformation +
-                            ")",
-                        "applied " + std::to_string(options.max_applications) +
-                            " times without settling");
+        throw UserError(
+            "pipeline step " + std::to_string(index + 1) + " (" + step.transformation + ")",
+            "applied " + std::to_string(options.max_applications) + " times without settling");
       const ApplyResult r = apply_match(work, t, m, params, apply_options);
       recipe.steps.push_back(recipe_step(m, r.params));
       if (options.progress) options.progress(index, step.transformation, applied);
@@ -223,7 +221,8 @@ Recipe run_pipeline(ir::Program& program, const std::vector<PipelineStep>& steps
   if (!options.verify_each) {
     auto diagnostics = ir::verify(work);
     if (!diagnostics.empty()) {
-      Diagnostic head{Severity::Error, "pipeline " + pipeline_str(steps),
+      Diagnostic head{Severity::Error,
+                      "pipeline " + pipeline_str(steps),
                       "gave an invalid program; nothing was changed (--verify-each finds the "
                       "step)",
                       {}};

@@ -58,10 +58,10 @@ using SluicePluginEntry = const SluicePluginInfo* (*)();
 
 /// Defines the plugin's entry: `SLUICE_PLUGIN("name", register_function)`, once per plugin, at
 /// namespace scope.
-#define SLUICE_PLUGIN(NAME, REGISTER_FUNCTION)                                                  \
-  extern "C" __attribute__((visibility("default"))) const SluicePluginInfo*                     \
-  sluice_plugin_entry() {                                                                       \
-    static const SluicePluginInfo kInfo{::sluice::transforms::kPluginApiVersion, NAME,         \
-                                        REGISTER_FUNCTION};                                    \
-    return &kInfo;                                                                              \
+#define SLUICE_PLUGIN(NAME, REGISTER_FUNCTION)                                         \
+  extern "C" __attribute__((visibility("default"))) const SluicePluginInfo*            \
+  sluice_plugin_entry() {                                                              \
+    static const SluicePluginInfo kInfo{::sluice::transforms::kPluginApiVersion, NAME, \
+                                        REGISTER_FUNCTION};                            \
+    return &kInfo;                                                                     \
   }

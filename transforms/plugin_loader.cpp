@@ -34,8 +34,8 @@ void check_registrations(const PluginRegistrar& registrar, const Registry& regis
       throw UserError(where, "transformation name '" + name +
                                  "' is not kebab-case (lowercase words joined by '-')");
     if (t->tier() < 1 || t->tier() > 4)
-      throw UserError(where, "transformation '" + name + "' has tier " +
-                                 std::to_string(t->tier()) + "; tiers are 1 to 4");
+      throw UserError(where, "transformation '" + name + "' has tier " + std::to_string(t->tier()) +
+                                 "; tiers are 1 to 4");
     if (registry.find(name) != nullptr)
       throw UserError(where, "a transformation named '" + name + "' is already registered (from " +
                                  registry.origin(name) + ")");
@@ -55,8 +55,7 @@ LoadedPlugin load_plugin(const std::filesystem::path& path, Registry& registry) 
   // RTLD_NOW: an unresolved symbol is reported here, not as a crash at the first call. The
   // plugin's own dependency on libsluice_transforms.so resolves to the copy already loaded.
   void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr)
-    throw UserError(path.string(), "cannot load the plugin: " + dl_error());
+  if (handle == nullptr) throw UserError(path.string(), "cannot load the plugin: " + dl_error());
   // From here on the library stays loaded unless it is refused before registering anything.
   const auto refuse = [&](const std::string& message) {
     dlclose(handle);
@@ -88,7 +87,7 @@ LoadedPlugin load_plugin(const std::filesystem::path& path, Registry& registry) 
     Diagnostic d{Severity::Error, where, "its register function failed", {}};
     for (const auto& inner : e.diagnostics())
       d.notes.push_back(inner.location.empty() ? inner.message
-                                                : inner.location + ": " + inner.message);
+                                               : inner.location + ": " + inner.message);
     throw UserError(d);
   } catch (const std::exception& e) {
     throw UserError(where, std::string("its register function failed: ") + e.what());

@@ -35,8 +35,8 @@ json ids_json(const std::vector<ir::NodeId>& ids) {
 
 std::uint32_t read_id(const json& value, const std::string& where) {
   if (!value.is_number_unsigned() || value.get<std::uint64_t>() >= ir::NodeId::kInvalid)
-    throw UserError(where, "expected a node or state id (a non-negative integer), got " +
-                               value.dump());
+    throw UserError(where,
+                    "expected a node or state id (a non-negative integer), got " + value.dump());
   return value.get<std::uint32_t>();
 }
 
@@ -96,11 +96,16 @@ Recipe recipe_from_json(std::string_view text, const std::string& source) {
     if (s.contains("params")) {
       if (!s["params"].is_object()) throw UserError(where, "\"params\" must be an object");
       for (const auto& [key, value] : s["params"].items()) {
-        if (value.is_boolean()) step.params[key] = value.get<bool>();
-        else if (value.is_number_integer()) step.params[key] = value.get<std::int64_t>();
-        else if (value.is_number_float()) step.params[key] = value.get<double>();
-        else if (value.is_string()) step.params[key] = value.get<std::string>();
-        else throw UserError(where, "parameter '" + key + "' must be a bool, number or string");
+        if (value.is_boolean())
+          step.params[key] = value.get<bool>();
+        else if (value.is_number_integer())
+          step.params[key] = value.get<std::int64_t>();
+        else if (value.is_number_float())
+          step.params[key] = value.get<double>();
+        else if (value.is_string())
+          step.params[key] = value.get<std::string>();
+        else
+          throw UserError(where, "parameter '" + key + "' must be a bool, number or string");
       }
     }
     recipe.steps.push_back(std::move(step));

@@ -21,12 +21,19 @@ namespace sluice::transforms {
 
 struct Edit {
   enum class Kind : std::uint8_t {
-    AddNode, RemoveNode, ReplaceNode, AddEdge, RemoveEdge, SetMemlet,
-    AddContainer, RemoveContainer, ReplaceContainer
+    AddNode,
+    RemoveNode,
+    ReplaceNode,
+    AddEdge,
+    RemoveEdge,
+    SetMemlet,
+    AddContainer,
+    RemoveContainer,
+    ReplaceContainer
   };
   Kind kind = Kind::AddNode;
-  Scope scope;            ///< Graph edits: where. Container edits: unused.
-  std::uint32_t id = 0;   ///< The node, edge or container id.
+  Scope scope;           ///< Graph edits: where. Container edits: unused.
+  std::uint32_t id = 0;  ///< The node, edge or container id.
   bool operator==(const Edit&) const = default;
 };
 

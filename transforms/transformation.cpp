@@ -51,8 +51,8 @@ ParamValues complete_params(const Transformation& transformation, const ParamVal
     if (!known) {
       std::string names;
       for (const auto& spec : specs) names += (names.empty() ? "" : ", ") + spec.name;
-      throw UserError(where, "unknown parameter '" + key + "' (parameters: " +
-                                 (names.empty() ? "none" : names) + ")");
+      throw UserError(where, "unknown parameter '" + key +
+                                 "' (parameters: " + (names.empty() ? "none" : names) + ")");
     }
   }
   ParamValues out;

@@ -53,8 +53,7 @@ struct Match {
   std::vector<ir::NodeId> nodes;  ///< In the order of the transformation's pattern.
   std::string description;        ///< For people: "fuse map 'add' into map 'relu' via 't3'".
   bool operator==(const Match& other) const {
-    return transformation == other.transformation && scope == other.scope &&
-           nodes == other.nodes;
+    return transformation == other.transformation && scope == other.scope && nodes == other.nodes;
   }
 };
 

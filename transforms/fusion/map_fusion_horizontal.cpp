@@ -29,8 +29,7 @@ std::string refusal(const ir::Program& program, const ir::Graph& g, ir::NodeId a
   const auto& mb = g.get<ir::MapNode>(b);
   if (ma.params.size() != mb.params.size()) return "the maps have different numbers of parameters";
   for (std::size_t i = 0; i < ma.params.size(); ++i)
-    if (!(ma.params[i].range == mb.params[i].range))
-      return "the maps sweep different ranges";
+    if (!(ma.params[i].range == mb.params[i].range)) return "the maps sweep different ranges";
   if (ma.schedule != mb.schedule) return "the maps have different schedules";
   const auto in_a = boundary(g, a, true);
   const auto in_b = boundary(g, b, true);
@@ -80,8 +79,10 @@ public:
           // Only pairs over the same ranges are worth a reason; the rest are simply unrelated.
           if (ma.params.size() != mb.params.size()) continue;
           const std::string why = refusal(program, g, maps[i], maps[j]);
-          if (why.empty()) result.matches.push_back(std::move(m));
-          else result.rejected.push_back({std::move(m), why});
+          if (why.empty())
+            result.matches.push_back(std::move(m));
+          else
+            result.rejected.push_back({std::move(m), why});
         }
     }
     return result;

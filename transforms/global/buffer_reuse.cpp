@@ -62,9 +62,9 @@ public:
             program.containers[earlier].view || earlier_states.size() != 1 ||
             earlier_states.begin()->first != state)
           continue;
-        Match m = make_match(scope, {later_node, earlier_states.begin()->second.front()},
-                             "'" + t.name + "' reuses the memory of '" +
-                                 program.containers[earlier].name + "'");
+        Match m = make_match(
+            scope, {later_node, earlier_states.begin()->second.front()},
+            "'" + t.name + "' reuses the memory of '" + program.containers[earlier].name + "'");
         std::string why = alias_refusal(program, earlier, later);
         const auto earlier_users = users(program, g, earlier);
         bool ordered = !earlier_users.empty();
@@ -99,6 +99,8 @@ public:
 
 }  // namespace
 
-std::shared_ptr<const Transformation> make_buffer_reuse() { return std::make_shared<BufferReuse>(); }
+std::shared_ptr<const Transformation> make_buffer_reuse() {
+  return std::make_shared<BufferReuse>();
+}
 
 }  // namespace sluice::transforms

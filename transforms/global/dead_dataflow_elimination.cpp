@@ -72,19 +72,28 @@ public:
             break;
           }
           const ir::Container& c = program.containers[a->data];
-          if (!c.transient) why = "it writes the program argument '" + c.name + "'";
-          else if (!g.out_edges(dst).empty()) why = "'" + c.name + "' is read";
-          else if (g.in_edges(dst).size() != 1 && std::any_of(g.in_edges(dst).begin(), g.in_edges(dst).end(), [&](ir::EdgeId in) { return g.edge(in).src != n; }))
+          if (!c.transient)
+            why = "it writes the program argument '" + c.name + "'";
+          else if (!g.out_edges(dst).empty())
+            why = "'" + c.name + "' is read";
+          else if (g.in_edges(dst).size() != 1 &&
+                   std::any_of(g.in_edges(dst).begin(), g.in_edges(dst).end(),
+                               [&](ir::EdgeId in) { return g.edge(in).src != n; }))
             why = "'" + c.name + "' has another writer";
-          else if (counts.at(a->data) > 1) why = "'" + c.name + "' is accessed elsewhere";
-          else if (viewed.contains(a->data)) why = "a view aliases '" + c.name + "'";
+          else if (counts.at(a->data) > 1)
+            why = "'" + c.name + "' is accessed elsewhere";
+          else if (viewed.contains(a->data))
+            why = "a view aliases '" + c.name + "'";
           if (!why.empty()) break;
           if (std::find(nodes.begin(), nodes.end(), dst) == nodes.end()) nodes.push_back(dst);
         }
-        Match m = make_match(scope, nodes, std::string(ir::node_kind_name(g.node(n))) + " '" +
-                                               ir::node_label(g.node(n)) + "' is unused");
-        if (why.empty()) result.matches.push_back(std::move(m));
-        else result.rejected.push_back({std::move(m), why});
+        Match m = make_match(scope, nodes,
+                             std::string(ir::node_kind_name(g.node(n))) + " '" +
+                                 ir::node_label(g.node(n)) + "' is unused");
+        if (why.empty())
+          result.matches.push_back(std::move(m));
+        else
+          result.rejected.push_back({std::move(m), why});
       }
     }
     return result;

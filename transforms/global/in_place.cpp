@@ -4,8 +4,8 @@
 
 #include "ir/analysis/data_movement.h"
 #include "transforms/aliasing.h"
-#include "transforms/map_utils.h"
 #include "transforms/builtins.h"
+#include "transforms/map_utils.h"
 #include "transforms/rewriter.h"
 
 namespace sluice::transforms {
@@ -63,9 +63,8 @@ public:
           if (!in_access || in_access->data == out) continue;
           const ir::ContainerId in = in_access->data;
           Match m = make_match(scope, {n, in_node, out_node},
-                               "map '" + map->label + "' writes '" +
-                                   program.containers[out].name + "' over '" +
-                                   program.containers[in].name + "'");
+                               "map '" + map->label + "' writes '" + program.containers[out].name +
+                                   "' over '" + program.containers[in].name + "'");
           std::string why = alias_refusal(program, in, out);
           if (why.empty() && (aliased.contains(in) || aliased.contains(out) ||
                               program.containers[in].view || program.containers[out].view))
@@ -74,9 +73,8 @@ public:
             const auto it_in = accesses.find(in);
             const auto it_out = accesses.find(out);
             if (!inner_maps(*map->body).empty() || it_in == accesses.end() ||
-                it_out == accesses.end() ||
-                it_out->second.writes.size() != 1 || it_out->second.combined ||
-                !it_out->second.reads.empty())
+                it_out == accesses.end() || it_out->second.writes.size() != 1 ||
+                it_out->second.combined || !it_out->second.reads.empty())
               why = "map '" + map->label + "' is not element-wise in '" +
                     program.containers[out].name + "'";
             else
@@ -98,8 +96,10 @@ public:
                   why = "'" + program.containers[out].name + "' has another writer";
             }
           }
-          if (why.empty()) result.matches.push_back(std::move(m));
-          else result.rejected.push_back({std::move(m), why});
+          if (why.empty())
+            result.matches.push_back(std::move(m));
+          else
+            result.rejected.push_back({std::move(m), why});
         }
       }
     }

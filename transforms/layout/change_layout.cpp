@@ -69,8 +69,11 @@ public:
   }
   [[nodiscard]] std::vector<ParamSpec> params() const override {
     return {{"container", ParamType::String, std::string(), "only this container (empty: all)", {}},
-            {"order", ParamType::String, std::string(),
-             "dimensions from slowest to fastest, e.g. \"1,0\" (empty: reversed)", {}}};
+            {"order",
+             ParamType::String,
+             std::string(),
+             "dimensions from slowest to fastest, e.g. \"1,0\" (empty: reversed)",
+             {}}};
   }
 
   [[nodiscard]] MatchResult match(const ir::Program& program,
@@ -104,16 +107,17 @@ public:
                 why = "'" + c.name + "' is used by library node '" + lib->label +
                       "', which assumes its layout";
         }
-        if (why.empty()) result.matches.push_back(std::move(m));
-        else result.rejected.push_back({std::move(m), why});
+        if (why.empty())
+          result.matches.push_back(std::move(m));
+        else
+          result.rejected.push_back({std::move(m), why});
       }
     }
     return result;
   }
 
   void apply(Rewriter& rewriter, const Match& match, const ParamValues& params) const override {
-    const ir::ContainerId id =
-        rewriter.graph(match.scope).get<ir::AccessNode>(match.nodes[0]).data;
+    const ir::ContainerId id = rewriter.graph(match.scope).get<ir::AccessNode>(match.nodes[0]).data;
     ir::Container c = rewriter.program().containers[id];
     c.strides = strides_for(c.shape, *parse_order(param_string(params, "order"), c.rank()));
     rewriter.replace_container(id, std::move(c));

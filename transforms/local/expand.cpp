@@ -1,8 +1,8 @@
 // expand (tier 1): choose the implementation of a library node. `pure` replaces the node by
 // the maps and tasklets of its op's expansion (ops/); a library-backed implementation ("blas")
 // keeps the node and records the choice for the code generator, or, for an op whose library
-// implementation is a lowering (Conv: im2col + a BLAS MatMul), expands into that. `auto` takes the library when
-// the op has one for the node's data types, else pure.
+// implementation is a lowering (Conv: im2col + a BLAS MatMul), expands into that. `auto` takes the
+// library when the op has one for the node's data types, else pure.
 
 #include <algorithm>
 
@@ -28,7 +28,7 @@ bool float_outputs(const ir::Program& program, const ir::Graph& graph, ir::NodeI
 
 /// The implementation `impl` stands for at this node ("auto" resolved), or why there is none.
 struct Choice {
-  std::string impl;     ///< Empty when there is none.
+  std::string impl;  ///< Empty when there is none.
   std::string why_not;
 };
 
@@ -57,11 +57,16 @@ public:
            "has one for the node's data types, and pure otherwise.";
   }
   [[nodiscard]] std::vector<ParamSpec> params() const override {
-    return {{"impl", ParamType::String, std::string("auto"),
+    return {{"impl",
+             ParamType::String,
+             std::string("auto"),
              "the implementation: auto, pure, or a library-backed one (blas)",
              {"auto", "pure", "blas"}},
-            {"op", ParamType::String, std::string(),
-             "only library nodes of this operator (empty: all)", {}}};
+            {"op",
+             ParamType::String,
+             std::string(),
+             "only library nodes of this operator (empty: all)",
+             {}}};
   }
 
   [[nodiscard]] MatchResult match(const ir::Program& program,
@@ -78,7 +83,8 @@ public:
         Match m = make_match(scope, {n}, "");
         const ops::OpDefinition* op = ops::find_op(lib->op);
         if (!op) {
-          result.rejected.push_back({m, "Sluice does not implement the operator '" + lib->op + "'"});
+          result.rejected.push_back(
+              {m, "Sluice does not implement the operator '" + lib->op + "'"});
           continue;
         }
         const Choice chosen = resolve_impl(program, g, n, *op, impl);

@@ -40,7 +40,8 @@ public:
         std::string why;
         for (const auto& p : inner.params)
           for (const auto& q : outer.params) {
-            if (p.name == q.name) why = "both maps name a parameter '" + p.name + "'";
+            if (p.name == q.name)
+              why = "both maps name a parameter '" + p.name + "'";
             else if (mentions(p.range.begin, q.name) || mentions(p.range.end, q.name) ||
                      mentions(p.range.step, q.name))
               why = "the range of '" + p.name + "' depends on the outer parameter '" + q.name + "'";
@@ -68,6 +69,8 @@ public:
 
 }  // namespace
 
-std::shared_ptr<const Transformation> make_map_collapse() { return std::make_shared<MapCollapse>(); }
+std::shared_ptr<const Transformation> make_map_collapse() {
+  return std::make_shared<MapCollapse>();
+}
 
 }  // namespace sluice::transforms

@@ -18,7 +18,8 @@ public:
   [[nodiscard]] int tier() const override { return 1; }
   [[nodiscard]] std::string_view description() const override {
     return "Swap two parameters of a map (by position, from 0), changing the loop order: which "
-           "loop is innermost (contiguous, vectorized) and which run in parallel. Any order computes the "
+           "loop is innermost (contiguous, vectorized) and which run in parallel. Any order "
+           "computes the "
            "same values: a map's iterations are independent.";
   }
   [[nodiscard]] std::vector<ParamSpec> params() const override {

@@ -40,8 +40,8 @@ public:
           continue;
         }
         if (dim < 0 || dim >= static_cast<std::int64_t>(map.params.size())) {
-          result.rejected.push_back({m, "map '" + map.label + "' has no parameter at position " +
-                                            std::to_string(dim)});
+          result.rejected.push_back(
+              {m, "map '" + map.label + "' has no parameter at position " + std::to_string(dim)});
           continue;
         }
         const auto& p = map.params[dim];

@@ -94,8 +94,8 @@ TEST_P(TransformedPrograms, CompiledBeforeAndAfterAgree) {
   for (const ir::ContainerId id : before.arguments()) {
     const ir::Container& container = before.containers[id];
     if (container.dtype != ir::DType::f32) GTEST_SKIP() << "only f32 arguments here";
-    args[container.name] = random_floats(rng, static_cast<std::size_t>(
-                                                  container.num_elements().evaluate(c.symbols)));
+    args[container.name] =
+        random_floats(rng, static_cast<std::size_t>(container.num_elements().evaluate(c.symbols)));
   }
   const auto want = run(before, args, c.symbols);
   const auto got = run(after, args, c.symbols);

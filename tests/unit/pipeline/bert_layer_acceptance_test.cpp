@@ -3,11 +3,11 @@
 // the expanded, unoptimized program ("Data Movement Is All You Need" reports 22.91%), and the
 // outputs stay the same.
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <iostream>
 #include <random>
+
+#include <gtest/gtest.h>
 
 #include "ir/analysis/data_movement.h"
 #include "pipeline/compiled_model.h"
@@ -45,7 +45,8 @@ TEST(BertLayerAcceptance, DefaultPipelineMovesAtLeast23PercentLessWithTheSameOut
     inputs["x"].data<float>()[i] = normal(rng);
   const int valid = std::uniform_int_distribution<int>(1, 128)(rng);  // padding after `valid`
   for (int b = 0; b < 2; ++b)
-    for (int s = 0; s < 128; ++s) inputs["mask"].data<float>()[b * 128 + s] = s < valid ? 1.0F : 0.0F;
+    for (int s = 0; s < 128; ++s)
+      inputs["mask"].data<float>()[b * 128 + s] = s < valid ? 1.0F : 0.0F;
 
   const auto want = plain.run(inputs).at("y");
   const auto got = optimized.run(inputs).at("y");

@@ -2,9 +2,9 @@
 // history and the cost model, exercised with the built-in dead-dataflow-elimination and small
 // test-only transformations (one that breaks the program, one that throws half way).
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "ir/diagnostic.h"
 #include "ir/text_format.h"
@@ -135,7 +135,8 @@ TEST(Registry, RefusesDuplicatesBadNamesAndUnknownLookups) {
 
 TEST(Params, CompletesDefaultsAndNamesBadValues) {
   ThrowsHalfway t;
-  const ParamValues p = complete_params(t, {{"factor", std::int64_t{4}}, {"scale", std::int64_t{3}}});
+  const ParamValues p =
+      complete_params(t, {{"factor", std::int64_t{4}}, {"scale", std::int64_t{3}}});
   EXPECT_EQ(param_int(p, "factor"), 4);
   EXPECT_EQ(param_string(p, "mode"), "a");
   EXPECT_DOUBLE_EQ(param_float(p, "scale"), 3.0);  // an int given for a float converts
@@ -183,7 +184,8 @@ TEST(Pipeline, ErrorsNameTheColumn) {
             "error: pipeline:1:24: unclosed '{' after 'throws-halfway'");
   EXPECT_EQ(message_of([&] { parse_pipeline("throws-halfway,", r); }),
             "error: pipeline:1:16: expected a transformation name at the end");
-  EXPECT_EQ(message_of([&] { parse_pipeline("", r); }), "error: pipeline:1:1: the pipeline is empty");
+  EXPECT_EQ(message_of([&] { parse_pipeline("", r); }),
+            "error: pipeline:1:1: the pipeline is empty");
 }
 
 TEST(Apply, AnInvalidResultLeavesTheProgramAsItWas) {
@@ -254,8 +256,8 @@ TEST(Recipe, AStepThatNoLongerAppliesNamesTheStepAndLeavesTheProgram) {
   ir::Program p = dead_map_program();
   const ir::Program before = p;
   Recipe recipe;
-  recipe.steps.push_back({"dead-dataflow-elimination", {}, {ir::StateId(0), {}},
-                          {ir::NodeId(0), ir::NodeId(2)}});
+  recipe.steps.push_back(
+      {"dead-dataflow-elimination", {}, {ir::StateId(0), {}}, {ir::NodeId(0), ir::NodeId(2)}});
   recipe.steps.push_back(recipe.steps[0]);  // the same nodes again: gone after step 1
   const std::string message = message_of([&] { replay(p, recipe, Registry::global()); });
   EXPECT_NE(message.find("error: recipe step 2 of 2 (dead-dataflow-elimination on nodes 0, 2 in "
@@ -266,22 +268,26 @@ TEST(Recipe, AStepThatNoLongerAppliesNamesTheStepAndLeavesTheProgram) {
 }
 
 TEST(Recipe, MalformedJsonNamesTheProblem) {
-  EXPECT_EQ(message_of([] { recipe_from_json("{", "r.json"); }).rfind("error: r.json: not valid JSON", 0), 0U);
+  EXPECT_EQ(
+      message_of([] { recipe_from_json("{", "r.json"); }).rfind("error: r.json: not valid JSON", 0),
+      0U);
   EXPECT_EQ(message_of([] { recipe_from_json(R"({"steps": []})", "r.json"); }),
             "error: r.json: not a Sluice recipe (no \"sluice_recipe\" version field)");
   EXPECT_EQ(message_of([] { recipe_from_json(R"({"sluice_recipe": 9, "steps": []})", "r.json"); }),
             "error: r.json: recipe format version 9; this Sluice reads version 1");
   EXPECT_EQ(message_of([] {
-              recipe_from_json(R"({"sluice_recipe": 1, "steps": [{"transformation": "x", "state": 0}]})",
-                               "r.json");
-            }),
-            "error: r.json: step 1: missing \"nodes\"");
-  EXPECT_EQ(message_of([] {
               recipe_from_json(
-                  R"({"sluice_recipe": 1, "steps": [{"transformation": "x", "state": -1, "nodes": []}]})",
+                  R"({"sluice_recipe": 1, "steps": [{"transformation": "x", "state": 0}]})",
                   "r.json");
             }),
-            "error: r.json: step 1: expected a node or state id (a non-negative integer), got -1");
+            "error: r.json: step 1: missing \"nodes\"");
+  EXPECT_EQ(
+      message_of([] {
+        recipe_from_json(
+            R"({"sluice_recipe": 1, "steps": [{"transformation": "x", "state": -1, "nodes": []}]})",
+            "r.json");
+      }),
+      "error: r.json: step 1: expected a node or state id (a non-negative integer), got -1");
 }
 
 TEST(History, UndoRedoAndPreview) {

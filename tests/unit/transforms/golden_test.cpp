@@ -17,13 +17,13 @@
 // (which the interpreter does not run) gets that run in tests/unit/codegen/
 // transformed_programs_test.cpp, which compiles every differential case.
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "ir/diagnostic.h"
 #include "ir/text_format.h"
@@ -43,7 +43,7 @@ struct GoldenCase {
   bool differential = false;  // a `// symbols:` line (possibly empty) asks for the run
   std::map<std::string, std::int64_t> symbols;
   std::string input;
-  std::string expected;         // program text, or the error / rejection text
+  std::string expected;  // program text, or the error / rejection text
   enum class Kind { Program, Error, Rejected } kind = Kind::Program;
 };
 
@@ -137,7 +137,9 @@ std::map<std::string, ops::testing::Buffer> random_arguments(const ir::Program& 
   return args;
 }
 
-void PrintTo(const GoldenCase& c, std::ostream* out) { *out << c.file << ":" << c.line << " " << c.name; }
+void PrintTo(const GoldenCase& c, std::ostream* out) {
+  *out << c.file << ":" << c.line << " " << c.name;
+}
 
 class Golden : public ::testing::TestWithParam<GoldenCase> {};
 
@@ -216,8 +218,8 @@ TEST_P(Golden, Case) {
 }
 
 std::string case_name(const ::testing::TestParamInfo<GoldenCase>& info) {
-  std::string out = info.param.file.substr(0, info.param.file.size() - 4) + "_" +
-                    std::to_string(info.param.line);
+  std::string out =
+      info.param.file.substr(0, info.param.file.size() - 4) + "_" + std::to_string(info.param.line);
   for (char& ch : out)
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return out;

@@ -2,18 +2,19 @@
 // registry with the plugin's origin, loading twice, all-or-nothing on a refused name, and the
 // refusals (another API version, no entry, no file).
 
-#include <gtest/gtest.h>
+#include "transforms/plugin_loader.h"
 
 #include <functional>
 #include <memory>
 #include <string>
 #include <typeinfo>
 
+#include <gtest/gtest.h>
+
 #include "ir/diagnostic.h"
 #include "ir/text_format.h"
 #include "transforms/apply.h"
 #include "transforms/plugin_api.h"
-#include "transforms/plugin_loader.h"
 #include "transforms/registry.h"
 
 namespace sluice::transforms {
@@ -89,7 +90,8 @@ TEST(PluginLoader, TheLoadedTransformationMatchesAndApplies) {
     edge 4: node 4.out0 -> node 5 y[0:4, 0:8]
   }
 }
-)", "gelu");
+)",
+                                             "gelu");
   const Transformation& fusion = registry.get("bias-gelu-fusion");
   const MatchResult found = find_matches(program, fusion);
   ASSERT_EQ(found.matches.size(), 1U);
@@ -137,16 +139,19 @@ TEST(PluginLoader, RefusesAnotherApiVersionNamingBoth) {
 
 TEST(PluginLoader, RefusesMissingFilesAndLibrariesWithoutTheEntry) {
   Registry registry;
-  EXPECT_NE(message_of([&] { load_plugin(kPluginDir + "/absent.so", registry); })
-                .find("absent.so: cannot load the plugin: no such file"),
+  EXPECT_NE(message_of([&] {
+              load_plugin(kPluginDir + "/absent.so", registry);
+            }).find("absent.so: cannot load the plugin: no such file"),
             std::string::npos);
   // A shared library, but not a plugin: the test binary links this one.
   const std::string core = std::string(SLUICE_CORE_LIBRARY);
-  EXPECT_NE(message_of([&] { load_plugin(core, registry); })
-                .find("not a Sluice plugin: it exports no 'sluice_plugin_entry'"),
+  EXPECT_NE(message_of([&] {
+              load_plugin(core, registry);
+            }).find("not a Sluice plugin: it exports no 'sluice_plugin_entry'"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { load_plugin(std::string(SLUICE_SOURCE_DIR) + "/README.md", registry); })
-                .find("cannot load the plugin: "),
+  EXPECT_NE(message_of([&] {
+              load_plugin(std::string(SLUICE_SOURCE_DIR) + "/README.md", registry);
+            }).find("cannot load the plugin: "),
             std::string::npos);
   EXPECT_TRUE(registry.list().empty());
 }
