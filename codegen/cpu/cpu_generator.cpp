@@ -625,6 +625,7 @@ private:
       for (const ir::Memlet* m : reductions) {
         const std::string acc = "sl_acc" + std::to_string(next_accumulator_++);
         const ir::DType t = program_.containers[m->data].dtype;
+        const bool floating = compute_type(t) == "float" || compute_type(t) == "double";
         const char* identity = "0";
         const char* op = "+";
         switch (m->wcr) {
@@ -634,11 +635,11 @@ private:
             break;
           case ir::WriteConflict::Max:
             identity = "-INFINITY";
-            op = "max";
+            op = floating ? "sl_max" : "max";  // the prelude's: lanes start at -inf
             break;
           case ir::WriteConflict::Min:
             identity = "INFINITY";
-            op = "min";
+            op = floating ? "sl_min" : "min";
             break;
           default: break;
         }

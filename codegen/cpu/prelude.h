@@ -120,6 +120,14 @@ inline T sl_fmin(T a, U u) {
   return (b != b || a < b) ? a : b;
 }
 
+// Max/min reductions over SIMD lanes that start each lane at -inf/inf. OpenMP's built-in max and
+// min start a lane at the least/greatest representable value, which a lane that saw only NaNs
+// would then return (-FLT_MAX instead of -inf for a row of NaNs).
+#pragma omp declare reduction(sl_max : float, double : omp_out = sl_fmax(omp_out, omp_in)) \
+    initializer(omp_priv = -INFINITY)
+#pragma omp declare reduction(sl_min : float, double : omp_out = sl_fmin(omp_out, omp_in)) \
+    initializer(omp_priv = INFINITY)
+
 // exp in float, branch-free so that loops calling it vectorize (glibc's expf is a call): range
 // reduction x = n ln2 + r in two steps, Cephes' degree-6 polynomial for e^r, and 2^n applied
 // in two halves so that subnormal results and the overflow to inf come out right. Within 1 ulp
