@@ -149,7 +149,7 @@ public:
       case TaskletOp::Exp: return call("sl_exp");
       case TaskletOp::Log: return call("std::log");
       case TaskletOp::Tanh: return call("std::tanh");
-      case TaskletOp::Erf: return call("std::erf");
+      case TaskletOp::Erf: return call("sl_erf");
       case TaskletOp::Sqrt: return call("std::sqrt");
       case TaskletOp::Rsqrt: return "(" + one(1.0) + " / std::sqrt(" + operand(0, t) + "))";
       case TaskletOp::Sigmoid:

@@ -153,6 +153,31 @@ inline float sl_exp(float x) {
 }
 inline double sl_exp(double x) { return std::exp(x); }
 
+// erf in float, branch-free so that loops calling it vectorize (std::erf is a call): for
+// |x| < 0.5 its odd Taylor series to x^11 (error below 1e-7 relative), else Abramowitz and
+// Stegun 7.1.26 with sl_exp (absolute error below 2e-7 where erf >= 0.52). NaN in, NaN out.
+inline float sl_erf(float x) {
+  const float a = x < 0.0f ? -x : x;
+  const float z = a * a;
+  float s = -1.0f / 1320.0f;
+  s = s * z + 1.0f / 216.0f;
+  s = s * z - 1.0f / 42.0f;
+  s = s * z + 1.0f / 10.0f;
+  s = s * z - 1.0f / 3.0f;
+  s = s * z + 1.0f;
+  const float small = 1.1283791670955126f * a * s;
+  const float t = 1.0f / (1.0f + 0.3275911f * a);
+  float q = 1.061405429f;
+  q = q * t - 1.453152027f;
+  q = q * t + 1.421413741f;
+  q = q * t - 0.284496736f;
+  q = q * t + 0.254829592f;
+  const float large = 1.0f - q * t * sl_exp(-z);
+  const float r = a < 0.5f ? small : (a > 9.0f ? 1.0f : large);
+  return x != x ? x : (x < 0.0f ? -r : r);
+}
+inline double sl_erf(double x) { return std::erf(x); }
+
 }  // namespace
 
 extern "C" {
