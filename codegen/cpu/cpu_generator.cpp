@@ -657,7 +657,8 @@ private:
       out += "#pragma omp parallel for schedule(static)" +
              (loops.parallel > 1 ? " collapse(" + std::to_string(loops.parallel) + ")"
                                  : std::string()) +
-             " if(" + cpp_expr(iterations) + " >= " + std::to_string(kParallelThreshold) + ")\n";
+             " num_threads(sl_num_threads()) if(" + cpp_expr(iterations) +
+             " >= " + std::to_string(kParallelThreshold) + ")\n";
     }
     for (std::size_t i = 0; i < map.params.size(); ++i) {
       const ir::MapParam& p = map.params[i];

@@ -14,6 +14,9 @@ inline constexpr std::string_view kCpuPrelude =
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace {
 
@@ -152,6 +155,21 @@ inline float sl_exp(float x) {
   return x != x ? x : y * scale_a * scale_b;
 }
 inline double sl_exp(double x) { return std::exp(x); }
+
+// Threads of a parallel kernel: OMP_NUM_THREADS when set, else every processor, whatever the
+// host process told OpenMP (torch sets one thread for its own operators when it loads).
+inline int sl_num_threads() {
+#ifdef _OPENMP
+  static const int n = [] {
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    const int v = env ? std::atoi(env) : 0;
+    return v > 0 ? v : omp_get_num_procs();
+  }();
+  return n;
+#else
+  return 1;
+#endif
+}
 
 // erf in float, branch-free so that loops calling it vectorize (std::erf is a call): for
 // |x| < 0.5 its odd Taylor series to x^11 (error below 1e-7 relative), else Abramowitz and

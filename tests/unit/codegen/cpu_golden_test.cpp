@@ -38,7 +38,7 @@ struct SluiceState {
 
 // kernel 0: scale
 static void sl_kernel_0(float* __restrict__ c_X, float* __restrict__ c_Y, float* __restrict__ c_b, const int64_t s_N) {
-  #pragma omp parallel for schedule(static) if((4 * s_N) >= 2048)
+  #pragma omp parallel for schedule(static) num_threads(sl_num_threads()) if((4 * s_N) >= 2048)
   for (int64_t s_i = 0; s_i < s_N; ++s_i) {
     for (int64_t s_j = 0; s_j < 4; ++s_j) {
       {  // tasklet 'scale'
