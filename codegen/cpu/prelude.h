@@ -15,7 +15,9 @@ inline constexpr std::string_view kCpuPrelude =
 #include <cstdlib>
 #include <cstring>
 #ifdef _OPENMP
-#include <omp.h>
+// Declared, not included: Clang 19 in process has no omp.h of its own (Debian ships it with
+// libomp-19-dev), and this one entry point is all the generated code calls.
+extern "C" int omp_get_num_procs(void);
 #endif
 
 namespace {
@@ -158,13 +160,18 @@ inline double sl_exp(double x) { return std::exp(x); }
 
 // Threads of a parallel kernel: OMP_NUM_THREADS when set, else every processor, whatever the
 // host process told OpenMP (torch sets one thread for its own operators when it loads).
+// Cached in a relaxed atomic rather than a function-local static: a static's thread-safe guard
+// calls __cxa_guard_acquire, which the in-process JIT cannot resolve when the host loaded
+// libstdc++ privately (the Python module does). Racing first calls compute the same value.
+static int sl_threads_cached = 0;
 inline int sl_num_threads() {
 #ifdef _OPENMP
-  static const int n = [] {
-    const char* env = std::getenv("OMP_NUM_THREADS");
-    const int v = env ? std::atoi(env) : 0;
-    return v > 0 ? v : omp_get_num_procs();
-  }();
+  int n = __atomic_load_n(&sl_threads_cached, __ATOMIC_RELAXED);
+  if (n > 0) return n;
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  const int v = env ? std::atoi(env) : 0;
+  n = v > 0 ? v : omp_get_num_procs();
+  __atomic_store_n(&sl_threads_cached, n, __ATOMIC_RELAXED);
   return n;
 #else
   return 1;
