@@ -14,6 +14,7 @@
 #include "ir/text_format.h"
 #include "ir/json_format.h"
 #include "ir/verifier.h"
+#include "pipeline/kernel_timer.h"
 #include "python/pipeline_bindings.h"
 #include "python/transforms_bindings.h"
 #include "samples/sample_programs.h"
@@ -186,6 +187,8 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "Sluice IR core (pybind11). Use the `sluice` package, which re-exports this.";
   // Before torch (or anything else) loads libgomp or OpenBLAS.
   sluice::codegen::set_runtime_defaults();
+  // layout-select{measure=true} compiles and times candidate layouts through it.
+  sluice::pipeline::install_kernel_timer();
 
   static py::exception<sluice::UserError> error(m, "Error");
   // pybind11 takes a plain `void (*)(std::exception_ptr)`: the by-value parameter is its API.

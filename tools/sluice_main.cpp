@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "ir/diagnostic.h"
+#include "pipeline/kernel_timer.h"
 #include "tools/commands.h"
 #include "tools/model_commands.h"
 #include "tools/opt_command.h"
@@ -14,6 +15,8 @@ namespace {
 
 int run_cli(int argc, char** argv) {
   using namespace sluice::tools;
+  // layout-select{measure=true} compiles and times candidate layouts through it.
+  sluice::pipeline::install_kernel_timer();
   CLI::App app{"Sluice: a data-centric optimization workbench for deep-learning training.",
                "sluice"};
   app.require_subcommand(1);

@@ -205,6 +205,42 @@ expect run-recipe 0 'applied 1 transformation \(recipe' -- "$sluice" run "$gelu"
 expect run-recipe-matches-numpy 0 'max abs error' -- check_gelu "$work/replayed.npz"
 expect run-bad-pipeline 1 "pipeline:1:1: unknown transformation 'bias-gelu-fusion'" -- "$sluice" run "$gelu" --inputs "$cli/gelu_inputs.npz" --output-file "$work/o.npz" --pipeline bias-gelu-fusion
 
+# layout-select{measure=true}: the CLI installs the kernel timer; symbols must be given.
+cat >"$work/column_walk.sluice.txt" <<'PROGRAM'
+program lay {
+  symbol N: i64
+  array X: f32[N, N]
+  array T: f32[N, N] transient
+  array Y: f32[N, N]
+  state 0 "main" start {
+    node 0 = access X
+    node 1 = map "produce" [j = 0:N, i = 0:N] (X) -> (T) schedule=cpu_parallel {
+      node 0 = tasklet "produce" (x) -> (t) { t = x * 3.0; }
+      node 1 = access X
+      node 2 = access T
+      edge 0: node 1 -> node 0.x X[j, i]
+      edge 1: node 0.t -> node 2 T[i, j]
+    }
+    node 2 = access T
+    node 3 = map "consume" [j = 0:N, i = 0:N] (T) -> (Y) schedule=cpu_parallel {
+      node 0 = tasklet "consume" (t) -> (y) { y = t + 1.0; }
+      node 1 = access T
+      node 2 = access Y
+      edge 0: node 1 -> node 0.t T[i, j]
+      edge 1: node 0.y -> node 2 Y[j, i]
+    }
+    node 4 = access Y
+    edge 0: node 0 -> node 1.X X[0:N, 0:N]
+    edge 1: node 1.T -> node 2 T[0:N, 0:N]
+    edge 2: node 2 -> node 3.T T[0:N, 0:N]
+    edge 3: node 3.Y -> node 4 Y[0:N, 0:N]
+  }
+}
+PROGRAM
+expect layout-select-measured 0 'layout-select: measuring 2/2' -- "$sluice" opt "$work/column_walk.sluice.txt" --pipeline 'layout-select{measure=true,symbols="N=512",repeats=3}' -o "$work/measured.sluice.txt"
+expect layout-select-measured-layout 0 'array T: f32\[N, N\] strides=\[1, N\] transient' -- cat "$work/measured.sluice.txt"
+expect layout-select-measured-unbound 1 'unbound: N' -- "$sluice" opt "$work/column_walk.sluice.txt" --pipeline 'layout-select{measure=true}'
+
 # Usage errors: exit 2 with a hint.
 expect no-subcommand 2 'sluice --help' -- "$sluice"
 expect unknown-flag 2 'sluice --help' -- "$sluice" show --frobnicate "$samples/matmul.sluice.json"

@@ -5,12 +5,25 @@
 // its cheapest order given the others' current ones, until a round changes nothing (for a chain
 // of kernels this is the shortest path over their configurations that "Data Movement Is All You
 // Need" computes). Arrays read by Views keep their layout.
+//
+// With measure=true the weights are measured: for each array, the cost model ranks its orders
+// and the `candidates` cheapest are compiled and timed through the installed KernelTimer
+// (kernel_timer.h), the array taking the order whose kernels ran fastest. Measurements are cached
+// by program text, so match, apply and later rounds reuse them.
 
 #include <algorithm>
+#include <charconv>
+#include <iomanip>
+#include <iostream>
+#include <mutex>
 #include <numeric>
+#include <sstream>
 
+#include "ir/diagnostic.h"
+#include "ir/text_format.h"
 #include "transforms/aliasing.h"
 #include "transforms/builtins.h"
+#include "transforms/layout/kernel_timer.h"
 #include "transforms/layout/layout_cost.h"
 #include "transforms/rewriter.h"
 
@@ -31,13 +44,160 @@ std::vector<ir::Expr> strides_in_order(const std::vector<ir::Expr>& shape,
 
 struct Plan {
   std::map<ir::ContainerId, std::vector<ir::Expr>> strides;  ///< Only the arrays that change.
-  double before = 0.0;
+  double before = 0.0;  ///< Weighted bytes, or measured seconds.
   double after = 0.0;
   bool feasible = true;
+  bool measured = false;
 };
 
-Plan choose(const ir::Program& program, std::int64_t rounds) {
+struct Options {
+  std::int64_t rounds = 4;
+  bool measure = false;
+  std::size_t candidates = 2;
+  int repeats = 5;
+  ir::analysis::SymbolValues symbols;
+};
+
+/// A measured order must beat the current one by this fraction: less is timing noise.
+constexpr double kMeasuredMargin = 0.03;
+
+/// `B=8,S=128` (commas, semicolons or spaces between the bindings).
+ir::analysis::SymbolValues parse_symbols(const std::string& text) {
+  ir::analysis::SymbolValues out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = std::min(text.find_first_of(",; ", pos), text.size());
+    const std::string item = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (item.empty()) continue;
+    const std::size_t eq = item.find('=');
+    std::int64_t value = 0;
+    const char* first = item.data() + (eq == std::string::npos ? 0 : eq + 1);
+    const char* last = item.data() + item.size();
+    const auto [ptr, ec] = std::from_chars(first, last, value);
+    if (eq == std::string::npos || eq == 0 || ec != std::errc() || ptr != last)
+      throw UserError("layout-select: parameter 'symbols'",
+                      "'" + item + "' is not NAME=INTEGER (write symbols=\"B=8,S=128\")");
+    out[item.substr(0, eq)] = value;
+  }
+  return out;
+}
+
+Options read_options(const ir::Program& program, const ParamValues& params) {
+  Options o;
+  o.rounds = param_int(params, "rounds");
+  o.measure = param_bool(params, "measure");
+  o.candidates =
+      static_cast<std::size_t>(std::max<std::int64_t>(1, param_int(params, "candidates")));
+  o.repeats = static_cast<int>(std::clamp<std::int64_t>(param_int(params, "repeats"), 1, 1000));
+  o.symbols = parse_symbols(param_string(params, "symbols"));
+  if (!o.measure) return o;
+  if (!kernel_timer())
+    throw UserError("layout-select",
+                    "measure=true needs a kernel timer and none is installed (the sluice CLI and "
+                    "the Python module install one; a C++ host calls transforms::"
+                    "set_kernel_timer(pipeline::make_cpu_kernel_timer()))");
+  std::string unbound;
+  for (const auto& [symbol, type] : program.symbols)
+    if (!o.symbols.contains(symbol)) unbound += (unbound.empty() ? "" : ", ") + symbol;
+  if (!unbound.empty())
+    throw UserError(
+        "layout-select",
+        "measure=true runs the program and needs a value for every symbol; unbound: " + unbound +
+            " (give them as symbols=\"" + unbound.substr(0, unbound.find(',')) + "=...\")");
+  for (const ir::StateId s : program.states.ids()) {
+    const ir::Graph& g = program.states[s].graph;
+    for (const ir::NodeId n : g.node_ids())
+      if (const auto* lib = std::get_if<ir::LibraryNode>(&g.node(n));
+          lib && lib->implementation == "pure")
+        throw UserError("layout-select: library node '" + lib->label + "'",
+                        "measure=true times compiled kernels, and this " + lib->op +
+                            " is not expanded yet (run `expand` before layout-select)");
+  }
+  return o;
+}
+
+/// Measured seconds per kernel of the programs layout-select tries, by program text, symbols
+/// and repeats: the descent, `match` and `apply` come back to the same layouts, and recompiling
+/// them would cost seconds each and give different noise. Filled by one timer; installing
+/// another starts afresh.
+class MeasurementCache {
+public:
+  static MeasurementCache& global() {
+    static MeasurementCache cache;
+    return cache;
+  }
+  std::optional<std::vector<KernelSeconds>> find(const KernelTimer* timer, const std::string& key) {
+    const std::lock_guard lock(mutex_);
+    if (timer != timer_.get()) return std::nullopt;
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second;
+  }
+  void add(const std::shared_ptr<KernelTimer>& timer, const std::string& key,
+           std::vector<KernelSeconds> times) {
+    const std::lock_guard lock(mutex_);
+    if (timer != timer_ || entries_.size() >= kMaxEntries) entries_.clear();
+    timer_ = timer;
+    entries_[key] = std::move(times);
+  }
+
+private:
+  static constexpr std::size_t kMaxEntries = 1024;
+  std::mutex mutex_;
+  std::shared_ptr<KernelTimer> timer_;  // held, so its address is not reused while cached
+  std::map<std::string, std::vector<KernelSeconds>> entries_;
+};
+
+/// Times the kernels of the program with its current layouts, through the cache.
+class Measurer {
+public:
+  Measurer(const Options& options, const std::vector<const ir::analysis::KernelMovement*>& kernels)
+      : options_(options), kernels_(kernels), timer_(kernel_timer()) {
+    key_suffix_ = "\n// repeats " + std::to_string(options.repeats) + " symbols";
+    for (const auto& [name, value] : options.symbols)
+      key_suffix_ += " " + name + "=" + std::to_string(value);
+  }
+
+  /// Seconds per kernel of `kernels`, for `work` as it is now.
+  std::vector<double> times(const ir::Program& work, const std::string& what) {
+    const std::string key = ir::print_text(work) + key_suffix_;
+    auto found = MeasurementCache::global().find(timer_.get(), key);
+    if (!found) {
+      ++measured_;
+      std::cerr << "layout-select: measuring " << measured_ << "/" << std::max(measured_, planned_)
+                << " (" << what << ") ..." << std::endl;
+      found = timer_->time(work, options_.symbols, options_.repeats);
+      MeasurementCache::global().add(timer_, key, *found);
+    }
+    return match_kernel_times(kernels_, *found);
+  }
+  void plan_more(std::size_t n) { planned_ = measured_ + n; }
+
+private:
+  const Options& options_;
+  const std::vector<const ir::analysis::KernelMovement*>& kernels_;
+  std::shared_ptr<KernelTimer> timer_;
+  std::string key_suffix_;
+  std::size_t measured_ = 0;
+  std::size_t planned_ = 0;
+};
+
+double sum_over(const std::vector<double>& values, const std::vector<std::size_t>& which) {
+  double total = 0.0;
+  for (const auto k : which) total += values[k];
+  return total;
+}
+
+std::string order_str(const ir::Container& c) {
+  std::string s = "[";
+  for (std::size_t d = 0; d < c.strides.size(); ++d) s += (d ? ", " : "") + c.strides[d].str();
+  return s + "]";
+}
+
+Plan choose(const ir::Program& program, const Options& options) {
   Plan plan;
+  plan.measured = options.measure;
   const auto movement = ir::analysis::analyze_data_movement(program);
   std::vector<const ir::analysis::KernelMovement*> kernels;
   std::map<ir::ContainerId, std::vector<std::size_t>> touching;
@@ -50,9 +210,20 @@ Plan choose(const ir::Program& program, std::int64_t rounds) {
       kernels.push_back(&k);
     }
   ir::Program work = program;
+  const auto& symbols = options.symbols;
+  /// The cost model's weighted bytes of the kernels in `list`; nullopt when infeasible.
+  const auto model_cost = [&](const std::vector<std::size_t>& list) -> std::optional<double> {
+    double total = 0.0;
+    for (const auto k : list) {
+      const auto kc = kernel_layout_cost(work, *kernels[k], symbols);
+      if (!kc) return std::nullopt;
+      total += *kc;
+    }
+    return total;
+  };
   std::vector<double> cost(kernels.size());
   for (std::size_t i = 0; i < kernels.size(); ++i) {
-    const auto c = kernel_layout_cost(work, *kernels[i]);
+    const auto c = kernel_layout_cost(work, *kernels[i], symbols);
     if (!c) {
       plan.feasible = false;
       return plan;
@@ -68,43 +239,75 @@ Plan choose(const ir::Program& program, std::int64_t rounds) {
         c.rank() >= 2 && c.rank() <= 4)
       candidates.push_back(id);
   }
-  for (std::int64_t round = 0; round < rounds; ++round) {
+  std::optional<Measurer> measurer;
+  if (options.measure && candidates.empty()) return plan;
+  if (options.measure) {
+    measurer.emplace(options, kernels);
+    // One measurement per array and order the model ranks among its cheapest, plus the start.
+    std::size_t planned = 1;
+    for (const ir::ContainerId id : candidates) {
+      std::size_t orders = 1;
+      for (std::size_t r = 2; r <= program.containers[id].rank(); ++r) orders *= r;
+      planned += std::min(options.candidates, orders - 1);
+    }
+    measurer->plan_more(planned);
+    cost = measurer->times(work, "the layouts as they are");
+    plan.before = std::accumulate(cost.begin(), cost.end(), 0.0);
+  }
+  for (std::int64_t round = 0; round < options.rounds; ++round) {
     bool changed = false;
     for (const ir::ContainerId id : candidates) {
       ir::Container& c = work.containers[id];
       const auto& list = touching.at(id);
-      double current = 0.0;
-      for (const auto k : list) current += cost[k];
+      const double current = sum_over(cost, list);
+      const std::vector<ir::Expr> start = c.strides;
       std::vector<ir::Expr> best = c.strides;
       double best_cost = current;
+      // Every other order the model finds feasible, with its modelled cost.
+      std::vector<std::pair<double, std::vector<ir::Expr>>> ranked;
       std::vector<std::size_t> order(c.rank());
       std::iota(order.begin(), order.end(), 0);
       do {
         const auto strides = strides_in_order(c.shape, order);
-        if (strides == best) continue;
+        if (strides == start) continue;
         c.strides = strides;
-        double total = 0.0;
-        bool ok = true;
-        for (const auto k : list) {
-          const auto kc = kernel_layout_cost(work, *kernels[k]);
-          if (!kc) {
-            ok = false;
-            break;
-          }
-          total += *kc;
-        }
-        if (ok && total < best_cost - 1e-6 * best_cost) {
-          best_cost = total;
-          best = strides;
-        }
+        if (const auto total = model_cost(list)) ranked.emplace_back(*total, strides);
       } while (std::next_permutation(order.begin(), order.end()));
+      c.strides = start;
+      if (!options.measure) {
+        for (const auto& [total, strides] : ranked)
+          if (total < best_cost - 1e-6 * best_cost) {
+            best_cost = total;
+            best = strides;
+          }
+      } else {
+        std::stable_sort(ranked.begin(), ranked.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        if (ranked.size() > options.candidates) ranked.resize(options.candidates);
+        for (const auto& [modelled, strides] : ranked) {
+          c.strides = strides;
+          const double total =
+              sum_over(measurer->times(work, "'" + c.name + "' strides " + order_str(c) +
+                                                 ", round " + std::to_string(round + 1)),
+                       list);
+          if (total < best_cost * (1.0 - kMeasuredMargin)) {
+            best_cost = total;
+            best = strides;
+          }
+        }
+      }
       c.strides = best;
-      if (best_cost < current) {
+      if (!(best == start)) {
         changed = true;
-        for (const auto k : list) cost[k] = *kernel_layout_cost(work, *kernels[k]);
+        if (options.measure) {
+          cost = measurer->times(work, "'" + c.name + "' chosen");
+        } else {
+          for (const auto k : list) cost[k] = *kernel_layout_cost(work, *kernels[k], symbols);
+        }
       }
     }
     if (!changed) break;
+    if (measurer) measurer->plan_more(candidates.size() * options.candidates);
   }
   for (const ir::ContainerId id : candidates)
     if (!(work.containers[id].strides == program.containers[id].strides))
@@ -124,14 +327,37 @@ public:
            "unit-stride dimension). Arrays that Views read keep their layout.";
   }
   [[nodiscard]] std::vector<ParamSpec> params() const override {
-    return {{"rounds", ParamType::Int, std::int64_t{4}, "most rounds of descent", {}}};
+    return {
+        {"rounds", ParamType::Int, std::int64_t{4}, "most rounds of descent", {}},
+        {"measure",
+         ParamType::Bool,
+         false,
+         "weigh kernel configurations by their measured times (compiled, run on random inputs) "
+         "instead of the cost model; needs a kernel timer (the CLI and Python install one)",
+         {}},
+        {"candidates",
+         ParamType::Int,
+         std::int64_t{2},
+         "measure mode: how many of the cost model's cheapest other orders of each array to time",
+         {}},
+        {"repeats",
+         ParamType::Int,
+         std::int64_t{5},
+         "measure mode: timed runs per configuration after a warm-up (the median counts)",
+         {}},
+        {"symbols",
+         ParamType::String,
+         std::string(),
+         "symbol values, B=8,S=128: the sizes measure mode runs (every symbol needs one) and "
+         "the cost model weighs",
+         {}}};
   }
 
   [[nodiscard]] MatchResult match(const ir::Program& program,
                                   const ParamValues& params) const override {
     MatchResult result;
     if (!program.start_state.valid()) return result;
-    const Plan plan = choose(program, param_int(params, "rounds"));
+    const Plan plan = choose(program, read_options(program, params));
     const Scope scope{program.start_state, {}};
     Match m = make_match(scope, {}, "");
     if (!plan.feasible) {
@@ -139,7 +365,9 @@ public:
       return result;
     }
     if (plan.strides.empty()) {
-      result.rejected.push_back({m, "every transient array already has its cheapest layout"});
+      result.rejected.push_back(
+          {m, plan.measured ? "every transient array already has its fastest measured layout"
+                            : "every transient array already has its cheapest layout"});
       return result;
     }
     // The match names one Access node of each array that changes (in the start state when it
@@ -156,15 +384,25 @@ public:
         if (s == scope.state) m.nodes.push_back(*it);
         break;
       }
-    m.description = std::to_string(plan.strides.size()) + " layouts; weighted bytes " +
-                    std::to_string(static_cast<long long>(plan.before)) + " -> " +
-                    std::to_string(static_cast<long long>(plan.after));
+    if (plan.measured) {
+      const auto ms = [](double s) {
+        std::ostringstream out;
+        out << std::setprecision(4) << s * 1e3;
+        return out.str();
+      };
+      m.description = std::to_string(plan.strides.size()) + " layouts; measured " +
+                      ms(plan.before) + " ms -> " + ms(plan.after) + " ms";
+    } else {
+      m.description = std::to_string(plan.strides.size()) + " layouts; weighted bytes " +
+                      std::to_string(static_cast<long long>(plan.before)) + " -> " +
+                      std::to_string(static_cast<long long>(plan.after));
+    }
     result.matches.push_back(std::move(m));
     return result;
   }
 
   void apply(Rewriter& rewriter, const Match& /*match*/, const ParamValues& params) const override {
-    const Plan plan = choose(rewriter.program(), param_int(params, "rounds"));
+    const Plan plan = choose(rewriter.program(), read_options(rewriter.program(), params));
     for (const auto& [id, strides] : plan.strides) {
       ir::Container c = rewriter.program().containers[id];
       c.strides = strides;
