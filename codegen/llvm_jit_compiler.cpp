@@ -154,7 +154,7 @@ std::unique_ptr<LoadedCode> link(const std::filesystem::path& path, bool uses_bl
   llvm::orc::JITDylib& main = (*jit)->getMainJITDylib();
   const char prefix = (*jit)->getDataLayout().getGlobalPrefix();
   main.addGenerator(symbols_of(omp, prefix, {"__kmpc_", "omp_"}));
-  if (blas) main.addGenerator(symbols_of(blas, prefix, {"cblas_"}));
+  if (blas) main.addGenerator(symbols_of(blas, prefix, {"cblas_", "openblas_"}));
   auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix);
   if (!process) environment_error(llvm::toString(process.takeError()));
   main.addGenerator(std::move(*process));

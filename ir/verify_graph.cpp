@@ -4,7 +4,11 @@
 // transformation, on programs of tens of thousands of nodes.
 
 #include <algorithm>
+#include <map>
+#include <set>
 
+#include "ir/diagnostic.h"
+#include "ir/epilogue.h"
 #include "ir/verifier.h"
 #include "ir/verifier_internal.h"
 
@@ -39,6 +43,70 @@ std::string describe(const Program& program, const Graph& graph, NodeId id) {
 
 constexpr const char* kUnknownSymbol =
     ", which is neither a symbol nor a parameter of an enclosing map";
+
+// What is wrong with the epilogue of a library node (ir/epilogue.h), one message each.
+std::vector<std::string> epilogue_problems(const Program& program, const Graph& graph, NodeId id,
+                                           const LibraryNode& lib) {
+  std::vector<std::string> out;
+  const auto attribute = lib.attributes.find(std::string(kEpilogueAttribute));
+  std::vector<std::string> inputs;
+  for (const std::string& c : lib.inputs)
+    if (is_epilogue_connector(c)) inputs.push_back(c);
+  if (attribute == lib.attributes.end()) {
+    if (!inputs.empty())
+      out.push_back("input connector " + quoted(inputs.front()) +
+                    " belongs to an epilogue, but the node has none");
+    return out;
+  }
+  const std::string* text = std::get_if<std::string>(&attribute->second);
+  if (text == nullptr) return {"the attribute 'epilogue' is not a string"};
+  if (lib.op != "MatMul" && lib.op != "Gemm")
+    out.push_back("an epilogue follows a contraction (MatMul, Gemm), not " + lib.op);
+  const Container* y = nullptr;
+  std::size_t outputs = 0;
+  for (const EdgeId e : graph.out_edges(id))
+    if (!graph.edge(e).memlet.empty()) {
+      ++outputs;
+      y = program.containers.find(graph.edge(e).memlet.data);
+    }
+  if (outputs != 1 || y == nullptr) {
+    out.push_back("a node with an epilogue writes exactly one container");
+    return out;
+  }
+  std::map<std::string, DType> types{{std::string(kEpilogueValue), y->dtype}};
+  for (const auto& [name, type] : program.symbols) types.emplace(name, type);
+  for (const EdgeId e : graph.in_edges(id)) {
+    const Edge& edge = graph.edge(e);
+    const Container* c = program.containers.find(edge.memlet.data);
+    if (!is_epilogue_connector(edge.dst_conn) || edge.memlet.empty() || c == nullptr) continue;
+    types[edge.dst_conn] = c->dtype;
+    // Broadcast against the output: right-aligned, each extent the output's or a constant 1.
+    bool fits = c->rank() <= y->rank();
+    for (std::size_t d = 0; fits && d < c->rank(); ++d) {
+      const Expr& extent = c->shape[d];
+      fits = extent == Expr(1) || extent == y->shape[y->rank() - c->rank() + d];
+    }
+    if (!fits)
+      out.push_back("the epilogue input " + quoted(c->name) + " (" + edge.dst_conn +
+                    ") does not broadcast against the output " + quoted(y->name));
+  }
+  try {
+    const TaskletCode code = parse_tasklet(*text);
+    for (const std::string& name : tasklet_reads(code))
+      if (!types.contains(name))
+        out.push_back("the epilogue reads " + quoted(name) + ", which is neither 'acc', an " +
+                      "epilogue input connector nor a symbol");
+    const std::set<std::string> writes = tasklet_writes(code);
+    if (writes != std::set<std::string>{std::string(kEpilogueResult)})
+      out.push_back("the epilogue must assign 'y' and nothing else");
+    if (!tasklet_subscripts(code).empty()) out.push_back("the epilogue subscripts a value");
+    if (out.empty())
+      (void)infer_tasklet_types(code, types, {{std::string(kEpilogueResult), y->dtype}});
+  } catch (const UserError& e) {
+    out.push_back(std::string("the epilogue does not check: ") + e.what());
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -133,6 +201,8 @@ void Verifier::check_node(const Graph& graph, NodeId id, const Scope& scope) {
   } else if (const auto* l = std::get_if<LibraryNode>(&node)) {
     if (l->op.empty()) error(where, "the library node has no op");
     if (l->implementation.empty()) error(where, "the library node has no implementation");
+    for (std::string& problem : epilogue_problems(program(), graph, id, *l))
+      error(where, std::move(problem));
   } else if (const auto* n = std::get_if<NestedNode>(&node)) {
     check_nested(graph, id, *n, where, scope);
   }

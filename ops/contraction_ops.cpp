@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/epilogue.h"
 #include "ops/expansion.h"
 #include "ops/index_helpers.h"
 #include "ops/op_groups.h"
@@ -19,6 +20,26 @@ namespace sluice::ops {
 namespace {
 
 ir::Expr sym(const std::string& name) { return ir::Expr::symbol(name); }
+
+/// Where the contraction stores its value: the output, or, when the node has an epilogue
+/// (ir/epilogue.h), a transient that `finish_epilogue` then maps into the output.
+std::string contraction_target(ExpansionContext& x, const ir::Container& out) {
+  if (ir::epilogue_code(x.node()) == nullptr) return out.name;
+  return x.transient("acc", out.dtype, out.shape);
+}
+
+/// The epilogue as one element-wise map: `acc` at the output's element, each epilogue input
+/// broadcast to it.
+void finish_epilogue(ExpansionContext& x, const std::string& acc, const ir::Container& out) {
+  const std::string* code = ir::epilogue_code(x.node());
+  if (code == nullptr) return;
+  const Point o = param_point(x.params(out.shape));
+  std::vector<Port> inputs{{std::string(ir::kEpilogueValue), acc, point_subset(o), {}}};
+  for (const auto& [conn, name] : x.epilogue_inputs())
+    inputs.push_back({conn, name, point_subset(broadcast_point(x.container(name).shape, o)), {}});
+  pointwise(x, "epilogue", out.shape, inputs, *code,
+            {{std::string(ir::kEpilogueResult), out.name, point_subset(o), {}}});
+}
 
 void expand_matmul(ExpansionContext& x) {
   const ir::Container a = x.input(0);
@@ -51,11 +72,13 @@ void expand_matmul(ExpansionContext& x) {
   if (!b_vec) pb = broadcast_point({b.shape.begin(), b.shape.end() - 2}, batch);
   pb.push_back(k);
   if (!b_vec) pb.push_back(n);
+  const std::string target = contraction_target(x, out);
   pointwise(x, "matmul_init", out.shape, {}, "y = " + literal(out.dtype, 0) + ";",
-            {{"y", out.name, point_subset(o), {}}});
+            {{"y", target, point_subset(o), {}}});
   nested_map(x, "matmul", params_over(out.shape), {{"_r0", ir::Range{0, k_a, 1}}},
              {{"a", a.name, point_subset(pa), {}}, {"b", b.name, point_subset(pb), {}}},
-             "y = a * b;", {{"y", out.name, point_subset(o), ir::WriteConflict::Sum}});
+             "y = a * b;", {{"y", target, point_subset(o), ir::WriteConflict::Sum}});
+  finish_epilogue(x, target, out);
 }
 
 void expand_gemm(ExpansionContext& x) {
@@ -73,21 +96,23 @@ void expand_gemm(ExpansionContext& x) {
   const Point pa = ta ? Point{k, o[0]} : Point{o[0], k};
   const Point pb = tb ? Point{o[1], k} : Point{k, o[1]};
   const ir::DType t = out.dtype;
+  const std::string target = contraction_target(x, out);
   if (x.has_input(2) && beta != 0.0) {
     const ir::Container c = x.input(2);
     if (c.rank() > 2) x.fail("C must have rank 2 or less");
     pointwise(x, "gemm_init", out.shape,
               {{"c", c.name, point_subset(broadcast_point(c.shape, o)), {}}},
               "y = " + (beta == 1.0 ? std::string("c") : literal(t, beta) + " * c") + ";",
-              {{"y", out.name, point_subset(o), {}}});
+              {{"y", target, point_subset(o), {}}});
   } else {
     pointwise(x, "gemm_init", out.shape, {}, "y = " + literal(t, 0) + ";",
-              {{"y", out.name, point_subset(o), {}}});
+              {{"y", target, point_subset(o), {}}});
   }
   nested_map(x, "gemm", params_over(out.shape), {{"_r0", ir::Range{0, k_extent, 1}}},
              {{"a", a.name, point_subset(pa), {}}, {"b", b.name, point_subset(pb), {}}},
              "y = " + (alpha == 1.0 ? std::string() : literal(t, alpha) + " * ") + "a * b;",
-             {{"y", out.name, point_subset(o), ir::WriteConflict::Sum}});
+             {{"y", target, point_subset(o), ir::WriteConflict::Sum}});
+  finish_epilogue(x, target, out);
 }
 
 // --- Einsum --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "ir/diagnostic.h"
+#include "ir/epilogue.h"
 #include "ir/ir_path.h"
 #include "ir/verifier.h"
 #include "ops/op_registry.h"
@@ -61,6 +62,14 @@ ExpansionContext::ExpansionContext(ir::Program& program, ir::StateId state, ir::
   const ir::Graph& g = program_.states[state_].graph;
   for (const ir::EdgeId e : g.in_edges(node_id_)) {
     const ir::Edge& edge = g.edge(e);
+    if (const int epi = slot_of(edge.dst_conn, ir::kEpilogueInputPrefix);
+        epi >= 0 && !edge.memlet.empty() &&
+        std::holds_alternative<ir::AccessNode>(g.node(edge.src))) {
+      epilogue_inputs_[epi] = edge.memlet.data;
+      latest_[program_.containers[edge.memlet.data].name] = edge.src;
+      attached_.push_back(edge.src);
+      continue;
+    }
     const int k = slot_of(edge.dst_conn, "in");
     if (k < 0 || edge.memlet.empty()) continue;
     if (!std::holds_alternative<ir::AccessNode>(g.node(edge.src)))
@@ -112,6 +121,14 @@ ir::Container ExpansionContext::container(const std::string& name) const {
   const auto id = program_.find_container(name);
   SLUICE_CHECK(id.has_value(), "no container named '" + name + "'");
   return program_.containers[*id];
+}
+
+std::vector<std::pair<std::string, std::string>> ExpansionContext::epilogue_inputs() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [k, data] : epilogue_inputs_)
+    out.emplace_back(ir::epilogue_connector(static_cast<std::size_t>(k)),
+                     program_.containers[data].name);
+  return out;
 }
 
 // --- attributes -------------------------------------------------------------------------------

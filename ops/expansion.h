@@ -64,6 +64,8 @@ public:
   /// Any container of the program by name (a copy: creating transients may move the arena);
   /// an unknown name is a bug.
   [[nodiscard]] ir::Container container(const std::string& name) const;
+  /// The node's epilogue inputs (ir/epilogue.h): (connector `epi<k>`, container name), by k.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> epilogue_inputs() const;
 
   /// Attributes with an optional default; absent without a default, or of another type, is a
   /// UserError naming the node and the attribute. An INT attribute also reads as a float.
@@ -136,6 +138,7 @@ private:
   // Access node, new Access node).
   std::map<int, ir::ContainerId> inputs_;
   std::map<int, ir::ContainerId> outputs_;
+  std::map<int, ir::ContainerId> epilogue_inputs_;
   std::map<int, ir::NodeId> output_nodes_;
   std::vector<ir::NodeId> attached_;  // Access nodes that fed the library node
   std::vector<std::pair<ir::NodeId, ir::NodeId>> pending_orders_;

@@ -19,6 +19,7 @@ void register_builtins(Registry& registry) {
                       make_change_layout,
                       make_layout_select,
                       make_transpose_absorb,
+                      make_epilogue_fusion,
                       make_gemm_horizontal_fusion,
                       make_map_fusion,
                       make_map_fusion_horizontal,

@@ -24,6 +24,7 @@ std::shared_ptr<const Transformation> make_change_layout();
 std::shared_ptr<const Transformation> make_layout_select();
 std::shared_ptr<const Transformation> make_transpose_absorb();
 // Tier 3: fusion.
+std::shared_ptr<const Transformation> make_epilogue_fusion();
 std::shared_ptr<const Transformation> make_gemm_horizontal_fusion();
 std::shared_ptr<const Transformation> make_map_fusion();
 std::shared_ptr<const Transformation> make_normalization_fusion();

@@ -211,6 +211,9 @@ void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float
 void cblas_dgemm(int order, int trans_a, int trans_b, int m, int n, int k, double alpha,
                  const double* a, int lda, const double* b, int ldb, double beta, double* c,
                  int ldc);
+// Calls with an epilogue run one single-threaded GEMM per panel inside an OpenMP loop.
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int n);
 }
 )PRELUDE";
 

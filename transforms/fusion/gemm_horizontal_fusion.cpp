@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "ir/epilogue.h"
 #include "transforms/aliasing.h"
 #include "transforms/builtins.h"
 #include "transforms/map_utils.h"
@@ -63,7 +64,8 @@ public:
       std::map<std::pair<ir::ContainerId, std::string>, std::vector<ir::NodeId>> groups;
       for (const ir::NodeId n : g.node_ids()) {
         const auto* lib = std::get_if<ir::LibraryNode>(&g.node(n));
-        if (!lib || lib->op != "MatMul") continue;
+        // One with an epilogue (ir/epilogue.h) stays apart: the joint MatMul has none.
+        if (!lib || lib->op != "MatMul" || ir::epilogue_code(*lib) != nullptr) continue;
         const auto o = operands(g, n);
         if (!o) continue;
         groups[{o->input.data, ir::subset_str(o->input.subset)}].push_back(n);

@@ -16,6 +16,7 @@
 
 #include "ir/analysis/data_movement.h"
 #include "ir/diagnostic.h"
+#include "ir/epilogue.h"
 #include "transforms/builtins.h"
 #include "transforms/fusion/elementwise.h"
 #include "transforms/fusion/index_simplify.h"
@@ -115,8 +116,8 @@ std::string refuses_view(const ir::Program& program, const Graph& g, EdgeId e, b
     const bool gemm = lib->op == "MatMul" || lib->op == "Gemm";
     if (lib->implementation == "blas" && gemm) {
       const std::string& conn = reading ? edge.dst_conn : edge.src_conn;
-      // Gemm's C (in2) is read element by element: any layout.
-      if (reading && conn == "in2") return "";
+      // Gemm's C (in2) and an epilogue's inputs are read element by element: any layout.
+      if (reading && (conn == "in2" || ir::is_epilogue_connector(conn))) return "";
       if (!blas_takes(view, reading, program))
         return "the BLAS call " + quoted(lib->label) + " cannot take the layout of the view";
       if (reading && lib->op == "MatMul" && splits_rows(program, g, edge.dst, conn, view))
