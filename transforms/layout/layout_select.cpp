@@ -117,6 +117,13 @@ Options read_options(const ir::Program& program, const ParamValues& params) {
   return o;
 }
 
+/// What timing one configuration gave: seconds per kernel, or why it could not run (a layout
+/// the cost model accepts that the code generator refuses for a BLAS operand).
+struct Measurement {
+  std::vector<KernelSeconds> times;
+  std::string refused;
+};
+
 /// Measured seconds per kernel of the programs layout-select tries, by program text, symbols
 /// and repeats: the descent, `match` and `apply` come back to the same layouts, and recompiling
 /// them would cost seconds each and give different noise. Filled by one timer; installing
@@ -127,7 +134,7 @@ public:
     static MeasurementCache cache;
     return cache;
   }
-  std::optional<std::vector<KernelSeconds>> find(const KernelTimer* timer, const std::string& key) {
+  std::optional<Measurement> find(const KernelTimer* timer, const std::string& key) {
     const std::lock_guard lock(mutex_);
     if (timer != timer_.get()) return std::nullopt;
     const auto it = entries_.find(key);
@@ -135,18 +142,18 @@ public:
     return it->second;
   }
   void add(const std::shared_ptr<KernelTimer>& timer, const std::string& key,
-           std::vector<KernelSeconds> times) {
+           Measurement measurement) {
     const std::lock_guard lock(mutex_);
     if (timer != timer_ || entries_.size() >= kMaxEntries) entries_.clear();
     timer_ = timer;
-    entries_[key] = std::move(times);
+    entries_[key] = std::move(measurement);
   }
 
 private:
   static constexpr std::size_t kMaxEntries = 1024;
   std::mutex mutex_;
   std::shared_ptr<KernelTimer> timer_;  // held, so its address is not reused while cached
-  std::map<std::string, std::vector<KernelSeconds>> entries_;
+  std::map<std::string, Measurement> entries_;
 };
 
 /// Times the kernels of the program with its current layouts, through the cache.
@@ -159,18 +166,32 @@ public:
       key_suffix_ += " " + name + "=" + std::to_string(value);
   }
 
-  /// Seconds per kernel of `kernels`, for `work` as it is now.
-  std::vector<double> times(const ir::Program& work, const std::string& what) {
+  /// Seconds per kernel of `kernels`, for `work` as it is now; nullopt when the timer refused
+  /// this configuration (a UserError while compiling or running it), unless `must_run`, when
+  /// that error propagates.
+  std::optional<std::vector<double>> times(const ir::Program& work, const std::string& what,
+                                           bool must_run = false) {
     const std::string key = ir::print_text(work) + key_suffix_;
     auto found = MeasurementCache::global().find(timer_.get(), key);
     if (!found) {
       ++measured_;
       std::cerr << "layout-select: measuring " << measured_ << "/" << std::max(measured_, planned_)
                 << " (" << what << ") ..." << std::endl;
-      found = timer_->time(work, options_.symbols, options_.repeats);
+      found.emplace();
+      try {
+        found->times = timer_->time(work, options_.symbols, options_.repeats);
+      } catch (const UserError& e) {
+        if (must_run) throw;
+        found->refused = e.what();
+        std::cerr << "layout-select: skipping " << what << ": " << found->refused << std::endl;
+      }
       MeasurementCache::global().add(timer_, key, *found);
     }
-    return match_kernel_times(kernels_, *found);
+    if (!found->refused.empty()) {
+      if (must_run) throw UserError("layout-select: " + what, found->refused);
+      return std::nullopt;
+    }
+    return match_kernel_times(kernels_, found->times);
   }
   void plan_more(std::size_t n) { planned_ = measured_ + n; }
 
@@ -251,7 +272,7 @@ Plan choose(const ir::Program& program, const Options& options) {
       planned += std::min(options.candidates, orders - 1);
     }
     measurer->plan_more(planned);
-    cost = measurer->times(work, "the layouts as they are");
+    cost = *measurer->times(work, "the layouts as they are", /*must_run=*/true);
     plan.before = std::accumulate(cost.begin(), cost.end(), 0.0);
   }
   for (std::int64_t round = 0; round < options.rounds; ++round) {
@@ -286,10 +307,10 @@ Plan choose(const ir::Program& program, const Options& options) {
         if (ranked.size() > options.candidates) ranked.resize(options.candidates);
         for (const auto& [modelled, strides] : ranked) {
           c.strides = strides;
-          const double total =
-              sum_over(measurer->times(work, "'" + c.name + "' strides " + order_str(c) +
-                                                 ", round " + std::to_string(round + 1)),
-                       list);
+          const auto measured = measurer->times(work, "'" + c.name + "' strides " + order_str(c) +
+                                                          ", round " + std::to_string(round + 1));
+          if (!measured) continue;
+          const double total = sum_over(*measured, list);
           if (total < best_cost * (1.0 - kMeasuredMargin)) {
             best_cost = total;
             best = strides;
@@ -300,7 +321,7 @@ Plan choose(const ir::Program& program, const Options& options) {
       if (!(best == start)) {
         changed = true;
         if (options.measure) {
-          cost = measurer->times(work, "'" + c.name + "' chosen");
+          cost = *measurer->times(work, "'" + c.name + "' chosen", /*must_run=*/true);
         } else {
           for (const auto k : list) cost[k] = *kernel_layout_cost(work, *kernels[k], symbols);
         }

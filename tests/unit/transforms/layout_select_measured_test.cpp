@@ -56,10 +56,14 @@ public:
     ++calls;
     last_symbols = symbols;
     const ir::Container& t = program.containers[*program.find_container("T")];
-    const double s = t.strides.back() == ir::Expr(1) ? row_ : column_;
+    const bool row = t.strides.back() == ir::Expr(1);
+    if (!row && refuse_column)
+      throw UserError("library node 'mm'", "operand 'T' has unit stride in neither dimension");
+    const double s = row ? row_ : column_;
     return {{"scale", s}, {"transpose", s}, {"not in the analysis", 100.0}};
   }
   int calls = 0;
+  bool refuse_column = false;
   ir::analysis::SymbolValues last_symbols;
 
 private:
@@ -111,6 +115,14 @@ TEST_F(LayoutSelectMeasured, TheTimerChoosesColumnMajorWhenItRunsFaster) {
 TEST_F(LayoutSelectMeasured, AGainWithinTimingNoiseKeepsTheLayout) {
   set_kernel_timer(std::make_shared<FakeTimer>(/*row=*/1.0, /*column=*/0.99));
   EXPECT_EQ(strides_of_t(run(R"(layout-select{measure=true,symbols="N=40"})")), "3 1 ");
+}
+
+TEST_F(LayoutSelectMeasured, AConfigurationTheTimerRefusesIsSkipped) {
+  auto timer = std::make_shared<FakeTimer>(/*row=*/2.0, /*column=*/1.0);
+  timer->refuse_column = true;
+  set_kernel_timer(timer);
+  EXPECT_EQ(strides_of_t(run(R"(layout-select{measure=true,symbols="N=40"})")), "3 1 ");
+  EXPECT_EQ(timer->calls, 2);
 }
 
 TEST_F(LayoutSelectMeasured, EachConfigurationIsMeasuredOnce) {
