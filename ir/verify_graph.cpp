@@ -70,7 +70,7 @@ std::vector<std::string> epilogue_problems(const Program& program, const Graph& 
       y = program.containers.find(graph.edge(e).memlet.data);
     }
   if (outputs != 1 || y == nullptr) {
-    out.push_back("a node with an epilogue writes exactly one container");
+    out.emplace_back("a node with an epilogue writes exactly one container");
     return out;
   }
   std::map<std::string, DType> types{{std::string(kEpilogueValue), y->dtype}};
@@ -98,8 +98,8 @@ std::vector<std::string> epilogue_problems(const Program& program, const Graph& 
                       "epilogue input connector nor a symbol");
     const std::set<std::string> writes = tasklet_writes(code);
     if (writes != std::set<std::string>{std::string(kEpilogueResult)})
-      out.push_back("the epilogue must assign 'y' and nothing else");
-    if (!tasklet_subscripts(code).empty()) out.push_back("the epilogue subscripts a value");
+      out.emplace_back("the epilogue must assign 'y' and nothing else");
+    if (!tasklet_subscripts(code).empty()) out.emplace_back("the epilogue subscripts a value");
     if (out.empty())
       (void)infer_tasklet_types(code, types, {{std::string(kEpilogueResult), y->dtype}});
   } catch (const UserError& e) {

@@ -125,6 +125,7 @@ ir::Container ExpansionContext::container(const std::string& name) const {
 
 std::vector<std::pair<std::string, std::string>> ExpansionContext::epilogue_inputs() const {
   std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(epilogue_inputs_.size());
   for (const auto& [k, data] : epilogue_inputs_)
     out.emplace_back(ir::epilogue_connector(static_cast<std::size_t>(k)),
                      program_.containers[data].name);

@@ -91,7 +91,7 @@ struct GemmPlan {
 
 /// Rows per panel of an epilogue: the panel's output (rows x n elements) about the L2 of a core
 /// (1 MiB here), so it is still in cache when the epilogue reads it, within 128-256 rows.
-constexpr std::int64_t kPanelBytes = 1024 * 1024;
+constexpr std::int64_t kPanelBytes = std::int64_t{1024} * 1024;
 constexpr std::int64_t kMinPanelRows = 128;
 constexpr std::int64_t kMaxPanelRows = 256;
 
@@ -173,8 +173,9 @@ std::string emit_plan(const GemmPlan& p, const std::string& where, const std::st
     const std::string type = compute_type(dt);
     rows += "        const " + storage_type(dt) + "* sl_" + conn + " = " + o.pointer + " + " +
             offset(*o.c) + ";\n";
-    loads += "          const " + type + " v_" + conn + " = (" + type + ")sl_" + conn + "[" +
-             at(column_stride(*o.c)) + "];\n";
+    loads.append("          const ").append(type).append(" v_").append(conn).append(" = (");
+    loads.append(type).append(")sl_").append(conn).append("[").append(at(column_stride(*o.c)));
+    loads.append("];\n");
   }
   ir::TaskletCode code;
   try {
@@ -358,9 +359,13 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
       std::vector<std::string> index(extents.size());
       std::string stride = "1";
       for (std::size_t d = extents.size(); d-- > 0;) {
-        const std::string q = stride == "1" ? row : "(" + row + ") / (" + stride + ")";
+        std::string q = row;
+        if (stride != "1") q.insert(0, "(").append(") / (").append(stride).append(")");
         index[d] = d == 0 ? q : "(" + q + ") % (" + extents[d] + ")";
-        stride = stride == "1" ? extents[d] : stride + " * " + extents[d];
+        if (stride == "1")
+          stride = extents[d];
+        else
+          stride.append(" * ").append(extents[d]);
       }
       return index;
     };
@@ -388,8 +393,8 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
       }
       const std::string i = "sl_b" + std::to_string(d);
       index.push_back(i);
-      plan.loops +=
-          "for (int64_t " + i + " = 0; " + i + " < " + e(a.c->shape[d]) + "; ++" + i + ")\n";
+      plan.loops.append("for (int64_t ").append(i).append(" = 0; ").append(i).append(" < ");
+      plan.loops.append(e(a.c->shape[d])).append("; ++").append(i).append(")\n");
       off_a.append(" + ").append(i).append(" * ").append(e(a.c->strides[d]));
       off_y.append(" + ").append(i).append(" * ").append(e(y.c->strides[d]));
     }
@@ -422,8 +427,8 @@ std::string emit_blas_call(const ir::Program& program, const ir::Graph& graph, i
   for (std::size_t d = 0; d < batch; ++d) {
     const std::string i = "sl_b" + std::to_string(d);
     index.push_back(i);
-    plan.loops +=
-        "for (int64_t " + i + " = 0; " + i + " < " + e(y.c->shape[d]) + "; ++" + i + ")\n";
+    plan.loops.append("for (int64_t ").append(i).append(" = 0; ").append(i).append(" < ");
+    plan.loops.append(e(y.c->shape[d])).append("; ++").append(i).append(")\n");
     off_y.append(" + ").append(i).append(" * ").append(e(y.c->strides[d]));
     // Batch dims align to the right of the output's batch dims; size-1 dims broadcast.
     const auto add = [&](const Operand& o, std::size_t matrix_dims, std::string& off) {

@@ -302,7 +302,9 @@ private:
       if (r.data == x) {
         for (std::size_t d = 0; d < r.subset.size(); ++d)
           if (!r.subset[d].is_index() || r.subset[d].begin != Expr::symbol(info.dim_param[d])) {
-            why = "the map " + mname + " reads " + xname + " at another element than it writes";
+            why = "the map ";
+            why.append(mname).append(" reads ").append(xname);
+            why.append(" at another element than it writes");
             return std::nullopt;
           }
         reads_x = true;
