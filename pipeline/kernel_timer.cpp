@@ -61,6 +61,7 @@ public:
       SLUICE_CHECK(id.has_value(), "argument '" + name + "' is no container");
       buffers.push_back(random_buffer(program.containers[*id], symbols, rng));
     }
+    args.reserve(buffers.size());
     for (auto& b : buffers) args.push_back(b.data());
     executable.run(args);  // warm-up: page faults, first-touch, OpenMP threads
     std::vector<double> previous = executable.kernel_times();

@@ -55,11 +55,9 @@ struct Options {
   bool measure = false;
   std::size_t candidates = 2;
   int repeats = 5;
+  double min_gain = 0.05;  ///< A measured order must beat the current one by this fraction.
   ir::analysis::SymbolValues symbols;
 };
-
-/// A measured order must beat the current one by this fraction: less is timing noise.
-constexpr double kMeasuredMargin = 0.03;
 
 /// `B=8,S=128` (commas, semicolons or spaces between the bindings).
 ir::analysis::SymbolValues parse_symbols(const std::string& text) {
@@ -90,6 +88,7 @@ Options read_options(const ir::Program& program, const ParamValues& params) {
   o.candidates =
       static_cast<std::size_t>(std::max<std::int64_t>(1, param_int(params, "candidates")));
   o.repeats = static_cast<int>(std::clamp<std::int64_t>(param_int(params, "repeats"), 1, 1000));
+  o.min_gain = std::clamp(param_float(params, "min_gain"), 0.0, 0.99);
   o.symbols = parse_symbols(param_string(params, "symbols"));
   if (!o.measure) return o;
   if (!kernel_timer())
@@ -176,14 +175,14 @@ public:
     if (!found) {
       ++measured_;
       std::cerr << "layout-select: measuring " << measured_ << "/" << std::max(measured_, planned_)
-                << " (" << what << ") ..." << std::endl;
+                << " (" << what << ") ...\n";
       found.emplace();
       try {
         found->times = timer_->time(work, options_.symbols, options_.repeats);
       } catch (const UserError& e) {
         if (must_run) throw;
         found->refused = e.what();
-        std::cerr << "layout-select: skipping " << what << ": " << found->refused << std::endl;
+        std::cerr << "layout-select: skipping " << what << ": " << found->refused << '\n';
       }
       MeasurementCache::global().add(timer_, key, *found);
     }
@@ -311,7 +310,7 @@ Plan choose(const ir::Program& program, const Options& options) {
                                                           ", round " + std::to_string(round + 1));
           if (!measured) continue;
           const double total = sum_over(*measured, list);
-          if (total < best_cost * (1.0 - kMeasuredMargin)) {
+          if (total < best_cost * (1.0 - options.min_gain)) {
             best_cost = total;
             best = strides;
           }
@@ -365,6 +364,12 @@ public:
          ParamType::Int,
          std::int64_t{5},
          "measure mode: timed runs per configuration after a warm-up (the median counts)",
+         {}},
+        {"min_gain",
+         ParamType::Float,
+         0.05,
+         "measure mode: the fraction by which a measured order must beat the current one (a "
+         "smaller gain is taken for timing noise)",
          {}},
         {"symbols",
          ParamType::String,

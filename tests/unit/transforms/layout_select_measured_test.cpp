@@ -115,6 +115,7 @@ TEST_F(LayoutSelectMeasured, TheTimerChoosesColumnMajorWhenItRunsFaster) {
 TEST_F(LayoutSelectMeasured, AGainWithinTimingNoiseKeepsTheLayout) {
   set_kernel_timer(std::make_shared<FakeTimer>(/*row=*/1.0, /*column=*/0.99));
   EXPECT_EQ(strides_of_t(run(R"(layout-select{measure=true,symbols="N=40"})")), "3 1 ");
+  EXPECT_EQ(strides_of_t(run(R"(layout-select{measure=true,symbols="N=40",min_gain=0})")), "1 N ");
 }
 
 TEST_F(LayoutSelectMeasured, AConfigurationTheTimerRefusesIsSkipped) {
