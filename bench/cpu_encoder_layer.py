@@ -1,10 +1,11 @@
 """Forward of a transformer encoder layer on the CPU: Sluice against PyTorch, in one run.
 
 Layer: batch 4, sequence 128, hidden 256, 4 heads, FFN 1024, fp32 (nn.TransformerEncoderLayer,
-eval mode). Prints the median time per forward of each, the ratio, and Sluice's compile time
+eval mode). Prints the median time per forward of each (timed in alternating blocks), the ratio, and Sluice's compile time
 cold (empty cache) and cached. Run from the repository root:
 
-    PYTHONPATH=build/release/python /usr/bin/python3 bench/cpu_encoder_layer.py [--repeat 50]
+    PYTHONPATH=build/release/python /usr/bin/python3 bench/cpu_encoder_layer.py [--repeat 50] \
+        [--threads=N]
 """
 
 import argparse
@@ -18,6 +19,11 @@ os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
 # --spin to measure both with libgomp's default instead.
 if "--spin" not in os.sys.argv:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Both sides get the same number of threads (--threads, default every processor): Debian's torch
+# starts with one here, Sluice's kernels read OMP_NUM_THREADS when they first run.
+_threads = next((int(a.split("=", 1)[1]) for a in os.sys.argv if a.startswith("--threads=")),
+                os.cpu_count())
+os.environ["OMP_NUM_THREADS"] = str(_threads)
 import statistics
 import tempfile
 import time
@@ -29,15 +35,21 @@ from torch import nn
 import sluice
 
 
-def median_seconds(fn, repeat, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def interleaved_medians(fns, repeat, rounds=5, warmup=3):
+    """Median seconds per call of each function, timed in alternating blocks: on a machine with
+    other work running, a load spike then hits both sides alike instead of one of them."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times = [[] for _ in fns]
+    per_round = max(1, repeat // rounds)
+    for _ in range(rounds):
+        for fn, out in zip(fns, times):
+            for _ in range(per_round):
+                start = time.perf_counter()
+                fn()
+                out.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def main():
@@ -50,12 +62,15 @@ def main():
     parser.add_argument("--ffn", type=int, default=1024)
     parser.add_argument("--no-blas", action="store_true",
                         help="contractions as their pure expansion instead of OpenBLAS calls")
+    parser.add_argument("--threads", type=int, default=_threads,
+                        help="threads for both PyTorch and Sluice (spell it --threads=N)")
     parser.add_argument("--spin", action="store_true",
                         help="leave OMP_WAIT_POLICY unset for both (libgomp's spinning default)")
     args = parser.parse_args()
 
     seed = int.from_bytes(os.urandom(4), "little")
     torch.manual_seed(seed)
+    torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
     layer = nn.TransformerEncoderLayer(args.hidden, args.heads, args.ffn, dropout=0.1,
                                        batch_first=True).eval()
@@ -82,12 +97,13 @@ def main():
         error = float(np.max(np.abs(got - expected)) / (np.max(np.abs(expected)) + 1e-30))
 
         with torch.no_grad():
-            t_torch = median_seconds(lambda: layer(x), args.repeat)
-        t_sluice = median_seconds(lambda: compiled.run(feed), args.repeat)
+            t_torch, t_sluice = interleaved_medians(
+                [lambda: layer(x), lambda: compiled.run(feed)], args.repeat)
 
     print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(default)')}, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}")
-    print(f"seed {seed}; torch {torch.__version__}, {threads} threads; "
+    print(f"seed {seed}; torch {torch.__version__}, {threads} threads; Sluice "
+          f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}; "
           f"layer b={args.batch} s={args.seq} h={args.hidden} heads={args.heads} ffn={args.ffn}")
     print(f"max relative error vs torch: {error:.2e}")
     print(f"PyTorch CPU (eager)  {t_torch * 1e3:9.3f} ms / forward")

@@ -616,9 +616,124 @@ private:
     return out;
   }
 
+  /// Lanes of the explicit vector reductions below: 16 floats fill one AVX-512 register.
+  static constexpr int kReductionLanes = 16;
+
+  /// Float reductions, one of them a max or min, over a unit-step loop: Clang does not vectorize an
+  /// `omp simd` loop with a declared reduction (the NaN-aware sl_max), so these loops get
+  /// explicit lanes instead.
+  [[nodiscard]] bool wants_lanes(const ir::MapNode& map,
+                                 const std::vector<const ir::Memlet*>& reductions) const {
+    if (map.params.size() != 1 || map.params.front().range.step != ir::Expr(1)) return false;
+    bool max_or_min = false;
+    for (const ir::Memlet* m : reductions) {
+      const std::string t = compute_type(program_.containers[m->data].dtype);
+      if (t != "float" && t != "double") return false;
+      max_or_min =
+          max_or_min || m->wcr == ir::WriteConflict::Max || m->wcr == ir::WriteConflict::Min;
+    }
+    return max_or_min;
+  }
+
+  /// The body of `map` (its nodes in topological order), with the locals first touched there
+  /// declared at its start.
+  void emit_body(std::string& out, const ir::MapNode& map) {
+    const Graph& body = *map.body;
+    std::vector<ContainerId> scoped;
+    for (const ContainerId id : locals_in(body))
+      if (declared_.insert(id).second) {
+        scoped.push_back(id);
+        out += "  " + local_decl(id);
+      }
+    const auto order = body.topological_order();
+    if (!order) throw UserError("map '" + map.label + "'", "the body has a cycle");
+    for (const NodeId n : *order) {
+      const ir::Node& node = body.node(n);
+      if (const auto* inner = std::get_if<ir::MapNode>(&node)) {
+        emit_map(out, *inner, false);
+      } else if (const auto* tasklet = std::get_if<ir::TaskletNode>(&node)) {
+        emit_tasklet(out, body, n, *tasklet);
+      } else if (std::holds_alternative<ir::AccessNode>(node)) {
+        for (const ir::EdgeId e : body.in_edges(n))
+          if (std::holds_alternative<ir::AccessNode>(body.node(body.edge(e).src)) &&
+              !body.edge(e).memlet.empty())
+            emit_copy(out, body, e);
+      } else {
+        throw UserError("map '" + map.label + "' / " + std::string(ir::node_kind_name(node)) +
+                            " '" + ir::node_label(node) + "'",
+                        "only maps, tasklets and access nodes may be inside a map here");
+      }
+    }
+    for (const ContainerId id : scoped) declared_.erase(id);
+  }
+
+  /// A reduction loop with explicit lanes: accumulator arrays of kReductionLanes, a main loop
+  /// over whole groups whose inner loop over the lanes vectorizes (no cross-iteration
+  /// dependence), a scalar tail into lane 0, then the lanes combined and stored once.
+  void emit_lane_reduction(std::string& out, const ir::MapNode& map,
+                           const std::vector<const ir::Memlet*>& reductions) {
+    const ir::MapParam& p = map.params.front();
+    const std::string v = cpp_symbol(p.name);
+    const std::string lanes = std::to_string(kReductionLanes);
+    const std::size_t id = next_accumulator_++;
+    const std::string begin = "sl_begin" + std::to_string(id);
+    const std::string end = "sl_end" + std::to_string(id);
+    const std::string whole = "sl_whole" + std::to_string(id);
+    const std::string group = "sl_group" + std::to_string(id);
+    const std::string lane = "sl_lane" + std::to_string(id);
+    out += "{\n";
+    out += cat("const int64_t ", begin, " = ", cpp_expr(p.range.begin), ", ", end, " = ",
+               cpp_expr(p.range.end), ";\n");
+    out += cat("const int64_t ", whole, " = ", begin, " + (", end, " > ", begin, " ? (", end, " - ",
+               begin, ") / ", lanes, " * ", lanes, " : 0);\n");
+    std::vector<std::string> arrays;
+    for (const ir::Memlet* m : reductions) {
+      const std::string acc = "sl_acc" + std::to_string(next_accumulator_++);
+      arrays.push_back(acc);
+      const std::string t = compute_type(program_.containers[m->data].dtype);
+      const char* identity = m->wcr == ir::WriteConflict::Max       ? "-INFINITY"
+                             : m->wcr == ir::WriteConflict::Min     ? "INFINITY"
+                             : m->wcr == ir::WriteConflict::Product ? "1"
+                                                                    : "0";
+      out += cat(t, " ", acc, "[", lanes, "];\n");
+      out += cat("for (int ", lane, " = 0; ", lane, " < ", lanes, "; ++", lane, ") ", acc, "[",
+                 lane, "] = ", identity, ";\n");
+    }
+    auto body_with = [&](const std::string& index) {
+      for (std::size_t r = 0; r < reductions.size(); ++r)
+        accumulators_[reductions[r]] = arrays[r] + "[" + index + "]";
+      emit_body(out, map);
+    };
+    out += cat("for (int64_t ", group, " = ", begin, "; ", group, " < ", whole, "; ", group,
+               " += ", lanes, ") {\n");
+    out += "#pragma omp simd\n";
+    out += cat("for (int64_t ", lane, " = 0; ", lane, " < ", lanes, "; ++", lane, ") {\n");
+    out += cat("const int64_t ", v, " = ", group, " + ", lane, ";\n");
+    body_with(lane);
+    out += "}\n}\n";
+    out += cat("for (int64_t ", v, " = ", whole, "; ", v, " < ", end, "; ++", v, ") {\n");
+    body_with("0");
+    out += "}\n";
+    for (std::size_t r = 0; r < reductions.size(); ++r) {
+      const ir::Memlet* m = reductions[r];
+      const ir::DType t = program_.containers[m->data].dtype;
+      const std::string total = arrays[r] + "_total";
+      out += cat(compute_type(t), " ", total, " = ", arrays[r], "[0];\n");
+      out += cat("for (int ", lane, " = 1; ", lane, " < ", lanes, "; ++", lane, ") ", total, " = ",
+                 combine(m->wcr, t, total, arrays[r] + "[" + lane + "]"), ";\n");
+      out += store(*m, total);
+      accumulators_.erase(m);
+    }
+    out += "}\n";
+  }
+
   void emit_map(std::string& out, const ir::MapNode& map, bool top_level) {
     const std::vector<const ir::Memlet*> reductions =
         top_level ? std::vector<const ir::Memlet*>{} : simd_reductions(map);
+    if (!reductions.empty() && wants_lanes(map, reductions)) {
+      emit_lane_reduction(out, map, reductions);
+      return;
+    }
     std::string reduction_clauses;
     if (!reductions.empty()) {
       out += "{\n";
@@ -672,34 +787,8 @@ private:
           "; ", p.range.step == ir::Expr(1) ? cat("++", v) : cat(v, " += ", cpp_expr(p.range.step)),
           ") {\n");
     }
-    const Graph& body = *map.body;
     // Locals first touched here are private to one iteration.
-    std::vector<ContainerId> scoped;
-    for (const ContainerId id : locals_in(body))
-      if (declared_.insert(id).second) {
-        scoped.push_back(id);
-        out += "  " + local_decl(id);
-      }
-    const auto order = body.topological_order();
-    if (!order) throw UserError("map '" + map.label + "'", "the body has a cycle");
-    for (const NodeId n : *order) {
-      const ir::Node& node = body.node(n);
-      if (const auto* inner = std::get_if<ir::MapNode>(&node)) {
-        emit_map(out, *inner, false);
-      } else if (const auto* tasklet = std::get_if<ir::TaskletNode>(&node)) {
-        emit_tasklet(out, body, n, *tasklet);
-      } else if (std::holds_alternative<ir::AccessNode>(node)) {
-        for (const ir::EdgeId e : body.in_edges(n))
-          if (std::holds_alternative<ir::AccessNode>(body.node(body.edge(e).src)) &&
-              !body.edge(e).memlet.empty())
-            emit_copy(out, body, e);
-      } else {
-        throw UserError("map '" + map.label + "' / " + std::string(ir::node_kind_name(node)) +
-                            " '" + ir::node_label(node) + "'",
-                        "only maps, tasklets and access nodes may be inside a map here");
-      }
-    }
-    for (const ContainerId id : scoped) declared_.erase(id);
+    emit_body(out, map);
     for (std::size_t i = 0; i < map.params.size(); ++i) out += "}\n";
     if (reductions.empty()) return;
     for (const ir::Memlet* m : reductions) {
