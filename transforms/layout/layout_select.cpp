@@ -17,6 +17,7 @@
 #include <iostream>
 #include <mutex>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 #include "ir/diagnostic.h"
@@ -203,6 +204,15 @@ private:
   std::size_t planned_ = 0;
 };
 
+/// The strides of the dimensions whose size is not 1: those alone place elements.
+std::vector<ir::Expr> significant_strides(const std::vector<ir::Expr>& shape,
+                                          const std::vector<ir::Expr>& strides) {
+  std::vector<ir::Expr> out;
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    if (!(shape[d] == ir::Expr(1))) out.push_back(strides[d]);
+  return out;
+}
+
 double sum_over(const std::vector<double>& values, const std::vector<std::size_t>& which) {
   double total = 0.0;
   for (const auto k : which) total += values[k];
@@ -283,13 +293,17 @@ Plan choose(const ir::Program& program, const Options& options) {
       const std::vector<ir::Expr> start = c.strides;
       std::vector<ir::Expr> best = c.strides;
       double best_cost = current;
-      // Every other order the model finds feasible, with its modelled cost.
+      // Every other order the model finds feasible, with its modelled cost. Measured, orders
+      // that differ only in where dimensions of size 1 go are one layout, timed once.
       std::vector<std::pair<double, std::vector<ir::Expr>>> ranked;
+      std::set<std::vector<ir::Expr>> layouts{significant_strides(c.shape, start)};
       std::vector<std::size_t> order(c.rank());
       std::iota(order.begin(), order.end(), 0);
       do {
         const auto strides = strides_in_order(c.shape, order);
         if (strides == start) continue;
+        if (options.measure && !layouts.insert(significant_strides(c.shape, strides)).second)
+          continue;
         c.strides = strides;
         if (const auto total = model_cost(list)) ranked.emplace_back(*total, strides);
       } while (std::next_permutation(order.begin(), order.end()));

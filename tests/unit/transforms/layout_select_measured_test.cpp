@@ -126,6 +126,26 @@ TEST_F(LayoutSelectMeasured, AConfigurationTheTimerRefusesIsSkipped) {
   EXPECT_EQ(timer->calls, 2);
 }
 
+TEST_F(LayoutSelectMeasured, OrdersThatOnlyMoveADimensionOfSizeOneAreNotTimed) {
+  // T: f32[N, 1]: both orders place every element alike, so only the start is timed.
+  std::string text(kColumnWalk);
+  for (const std::string from : {"f32[N, 3]", "j = 0:3", "0:N, 0:3]", "f32[3, N]", "Y[0:3,"}) {
+    std::string to = from;
+    to.replace(to.rfind('3'), 1, "1");
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at))
+      text.replace(at, from.size(), to);
+  }
+  auto timer = std::make_shared<FakeTimer>(/*row=*/2.0, /*column=*/1.0);
+  set_kernel_timer(timer);
+  ir::Program p = ir::parse_text(text);
+  ASSERT_EQ(p.containers[*p.find_container("T")].shape[1], ir::Expr(1));
+  const auto& t = Registry::global().get("layout-select");
+  const MatchResult found =
+      t.match(p, complete_params(t, {{"measure", true}, {"symbols", std::string("N=40")}}));
+  EXPECT_TRUE(found.matches.empty());
+  EXPECT_EQ(timer->calls, 1);
+}
+
 TEST_F(LayoutSelectMeasured, EachConfigurationIsMeasuredOnce) {
   auto timer = std::make_shared<FakeTimer>(/*row=*/2.0, /*column=*/1.0);
   set_kernel_timer(timer);
