@@ -144,17 +144,50 @@ public:
   void add(const std::shared_ptr<KernelTimer>& timer, const std::string& key,
            Measurement measurement) {
     const std::lock_guard lock(mutex_);
-    if (timer != timer_ || entries_.size() >= kMaxEntries) entries_.clear();
-    timer_ = timer;
+    use(timer);
     entries_[key] = std::move(measurement);
+  }
+  std::optional<bool> find_verdict(const KernelTimer* timer, const std::string& key) {
+    const std::lock_guard lock(mutex_);
+    if (timer != timer_.get()) return std::nullopt;
+    const auto it = verdicts_.find(key);
+    if (it == verdicts_.end()) return std::nullopt;
+    return it->second;
+  }
+  void add_verdict(const std::shared_ptr<KernelTimer>& timer, const std::string& key, bool faster) {
+    const std::lock_guard lock(mutex_);
+    use(timer);
+    verdicts_[key] = faster;
   }
 
 private:
+  void use(const std::shared_ptr<KernelTimer>& timer) {
+    if (timer == timer_ && entries_.size() + verdicts_.size() < kMaxEntries) return;
+    entries_.clear();
+    verdicts_.clear();
+    timer_ = timer;
+  }
+
   static constexpr std::size_t kMaxEntries = 1024;
   std::mutex mutex_;
   std::shared_ptr<KernelTimer> timer_;  // held, so its address is not reused while cached
   std::map<std::string, Measurement> entries_;
+  std::map<std::string, bool> verdicts_;  ///< Confirmations, by both programs' texts.
 };
+
+constexpr int kConfirmPairs = 3;
+
+double sum_over(const std::vector<double>& values, const std::vector<std::size_t>& which) {
+  double total = 0.0;
+  for (const auto k : which) total += values[k];
+  return total;
+}
+
+double median(std::vector<double> values) {
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2),
+                   values.end());
+  return values[values.size() / 2];
+}
 
 /// Times the kernels of the program with its current layouts, through the cache.
 class Measurer {
@@ -193,6 +226,33 @@ public:
     }
     return match_kernel_times(kernels_, found->times);
   }
+  /// Whether `candidate` runs the kernels in `list` faster than `current` by `min_gain` when
+  /// timed again, the two alternating (kConfirmPairs times each, medians compared): a win seen
+  /// once may be a moment of load on the machine. Cached like the times.
+  bool confirm(const ir::Program& current, const ir::Program& candidate,
+               const std::vector<std::size_t>& list, const std::string& what) {
+    const std::string key =
+        ir::print_text(current) + "\n// against\n" + ir::print_text(candidate) + key_suffix_;
+    if (const auto verdict = MeasurementCache::global().find_verdict(timer_.get(), key))
+      return *verdict;
+    std::cerr << "layout-select: confirming " << what << " ...\n";
+    std::vector<double> before;
+    std::vector<double> after;
+    for (int i = 0; i < kConfirmPairs; ++i) {
+      before.push_back(sum_over(
+          match_kernel_times(kernels_, timer_->time(current, options_.symbols, options_.repeats)),
+          list));
+      after.push_back(sum_over(
+          match_kernel_times(kernels_, timer_->time(candidate, options_.symbols, options_.repeats)),
+          list));
+    }
+    const bool faster = median(after) < median(before) * (1.0 - options_.min_gain);
+    if (!faster)
+      std::cerr << "layout-select: not confirmed, " << what << ": " << median(after) * 1e3
+                << " ms against " << median(before) * 1e3 << " ms\n";
+    MeasurementCache::global().add_verdict(timer_, key, faster);
+    return faster;
+  }
   void plan_more(std::size_t n) { planned_ = measured_ + n; }
 
 private:
@@ -211,12 +271,6 @@ std::vector<ir::Expr> significant_strides(const std::vector<ir::Expr>& shape,
   for (std::size_t d = 0; d < shape.size(); ++d)
     if (!(shape[d] == ir::Expr(1))) out.push_back(strides[d]);
   return out;
-}
-
-double sum_over(const std::vector<double>& values, const std::vector<std::size_t>& which) {
-  double total = 0.0;
-  for (const auto k : which) total += values[k];
-  return total;
 }
 
 std::string order_str(const ir::Container& c) {
@@ -328,6 +382,13 @@ Plan choose(const ir::Program& program, const Options& options) {
             best_cost = total;
             best = strides;
           }
+        }
+        if (!(best == start)) {
+          ir::Program current = work;
+          current.containers[id].strides = start;
+          c.strides = best;
+          if (!measurer->confirm(current, work, list, "'" + c.name + "' strides " + order_str(c)))
+            best = start;
         }
       }
       c.strides = best;
