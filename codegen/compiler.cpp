@@ -63,6 +63,7 @@ std::filesystem::path ExternalCompiler::compile(const GeneratedSource& source) {
                                 "-fPIC",
                                 "-shared",
                                 "-fwrapv",
+                                "-fno-exceptions",
                                 "-fno-math-errno",
                                 "-w"};
   if (options_.native) argv.emplace_back("-march=native");

@@ -238,13 +238,16 @@ LlvmJitCompiler::LlvmJitCompiler(CompilerOptions options) : options_(std::move(o
 
 std::filesystem::path LlvmJitCompiler::compile(const GeneratedSource& source) {
   // -ffp-contract=fast is g++'s default outside ISO C: a * b + c becomes an FMA even across
-  // statements, so both routes compute alike.
+  // statements, so both routes compute alike. -fno-exceptions: the generated code never throws,
+  // and without it a call inside an OpenMP region gets a terminate handler whose C++ runtime
+  // symbols the JIT cannot resolve where the host loaded libstdc++ privately (Python).
   std::vector<std::string> args{"clang++",
                                 "-std=c++17",
                                 "-O" + std::to_string(std::clamp(options_.opt_level, 0, 3)),
                                 "-fopenmp",
                                 "-fPIC",
                                 "-fwrapv",
+                                "-fno-exceptions",
                                 "-fno-math-errno",
                                 "-ffp-contract=fast",
                                 "-fno-color-diagnostics",

@@ -93,6 +93,8 @@ struct GemmPlan {
 /// (1 MiB here), so it is still in cache when the epilogue reads it, within 128-256 rows.
 constexpr std::int64_t kPanelBytes = std::int64_t{1024} * 1024;
 constexpr std::int64_t kMinPanelRows = 128;
+/// Multiply-adds below which one GEMM of a batch runs single-threaded, the batch in parallel.
+constexpr std::int64_t kSmallGemm = std::int64_t{1} << 22;
 constexpr std::int64_t kMaxPanelRows = 256;
 
 std::string indent_lines(const std::string& text, const std::string& pad) {
@@ -132,8 +134,24 @@ std::string emit_plan(const GemmPlan& p, const std::string& where, const std::st
   std::string out = "  {\n    const int64_t m = " + p.m + ", n = " + p.n + ", k = " + p.k + ";\n";
   if (epilogue == nullptr) {
     if (p.init) out += indent_lines(p.init("0", "m"), "    ");
+    if (p.loops.empty()) {
+      out += "    if (m > 0 && n > 0) " + gemm_call(p, "m", p.a, p.y) + "  }\n";
+      return out;
+    }
+    // A batch of small GEMMs (attention's per-head products) runs one GEMM per OpenMP thread,
+    // OpenBLAS single-threaded: handing each small call to OpenBLAS's own threads costs a wake-up
+    // per call, which on a loaded machine took longer than the GEMM (two 16-head batched
+    // MatMuls of 128x128x64: 88 ms each on 2 threads at load 5, against 2 ms single-threaded).
+    const auto depth = std::count(p.loops.begin(), p.loops.end(), '\n');
+    out += "    const bool sl_split = (double)m * (double)n * (double)k < " +
+           std::to_string(kSmallGemm) + ".0 && sl_num_threads() > 1;\n";
+    out += "    const int sl_blas_threads = openblas_get_num_threads();\n";
+    out += "    if (sl_split) openblas_set_num_threads(1);\n";
+    out += "#pragma omp parallel for collapse(" + std::to_string(depth) +
+           ") num_threads(sl_num_threads()) schedule(static) if(sl_split)\n";
     out += indent_lines(p.loops, "    ");
-    out += "    if (m > 0 && n > 0) " + gemm_call(p, "m", p.a, p.y) + "  }\n";
+    out += "    if (m > 0 && n > 0) " + gemm_call(p, "m", p.a, p.y);
+    out += "    if (sl_split) openblas_set_num_threads(sl_blas_threads);\n  }\n";
     return out;
   }
   // The epilogue's row: the output element and each input's, by the output's indices.
