@@ -15,6 +15,7 @@
 #include "ir/analysis/data_movement.h"
 #include "ir/diagnostic.h"
 #include "ir/epilogue.h"
+#include "transforms/aliasing.h"
 #include "transforms/builtins.h"
 #include "transforms/fusion/elementwise.h"
 #include "transforms/rewriter.h"
@@ -42,14 +43,6 @@ std::map<ContainerId, int> access_counts(const ir::Program& program) {
       if (const auto* a = std::get_if<ir::AccessNode>(&g.node(n))) ++out[a->data];
   }
   return out;
-}
-
-bool viewed(const ir::Program& program, ContainerId id) {
-  const std::vector<ContainerId> ids = program.containers.ids();
-  return std::any_of(ids.begin(), ids.end(), [&](ContainerId c) {
-    const auto& v = program.containers[c].view;
-    return v && v->source == id;
-  });
 }
 
 /// A checked candidate: what apply needs.
@@ -240,7 +233,7 @@ private:
       why = xname + " is a program argument";
       return std::nullopt;
     }
-    if (xc.view || viewed(program, x)) {
+    if (xc.view || viewed(program).contains(x)) {
       why = xname + " is aliased by a view";
       return std::nullopt;
     }

@@ -104,8 +104,9 @@ Candidate check(const ir::Program& program, const Graph& g, NodeId p, NodeId rea
     out.why = xname + " has one reader: map-fusion fuses its producer into it instead";
     return out;
   }
+  const std::set<NodeId> after_reader = descendants(g, reader);
   for (const NodeId other : readers)
-    if (other != reader && descendants(g, reader).contains(other)) {
+    if (other != reader && after_reader.contains(other)) {
       out.why =
           concat({xname, " is read after ", rname, " by ", quoted(ir::node_label(g.node(other))),
                   ": recomputing for an earlier reader keeps it alive just as long"});
@@ -130,7 +131,6 @@ Candidate check(const ir::Program& program, const Graph& g, NodeId p, NodeId rea
   // The producer's inputs must hold the same values at the reader: written nowhere else in the
   // state, not by the reader. A transient input must be alive there anyway (read by the reader
   // or after it), or recomputing would only trade X's lifetime for the input's.
-  const std::set<NodeId> after_reader = descendants(g, reader);
   for (const EdgeId e : g.in_edges(p)) {
     const ir::Edge& edge = g.edge(e);
     if (edge.memlet.empty()) continue;
