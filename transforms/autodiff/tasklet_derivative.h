@@ -4,13 +4,13 @@
 /// and an adjoint per output (`y` -> `gy`), it returns code that reads the forward inputs and
 /// the adjoints and assigns the vector-Jacobian product:
 ///
-///   let g_1: f64 = gy * x;      // when a value is shared, it is bound once
-///   gx = gy * exp(x) + g_1 * exp(x);
+///   gx = gy * exp(x) + gy * x * exp(x);
 ///
-/// The forward statements the backward one needs are recomputed as `let`s (outputs included);
-/// the rest are dropped. Ops with no derivative (floor, ceil, comparisons, integer ops, indices of
-/// subscripts) pass no gradient; `min`/`max` give it to the selected operand (the first on a
-/// tie), `select` to the chosen branch.
+/// An adjoint or a value that a rule uses twice is bound once to a `let`; the contributions to
+/// a name used several times are summed. The forward statements the backward one needs are
+/// recomputed as `let`s (outputs included); the rest are dropped. Ops with no derivative (floor,
+/// ceil, comparisons, integer ops, indices of subscripts) pass no gradient; `min`/`max` give it to
+/// the selected operand (the first on a tie), `select` to the chosen branch.
 
 #include <map>
 #include <string>

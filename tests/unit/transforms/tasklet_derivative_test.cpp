@@ -255,6 +255,13 @@ TEST(TaskletDerivative, GoldenText) {
             "gx = gy * (1.0 + erf(z)) * 0.5 + g_z * 0.7071067811865476;");
 }
 
+TEST(TaskletDerivative, OutputsWithoutAdjointAndUnusedInputsGiveZero) {
+  TaskletDerivativeSpec spec{
+      "t", {{"x", DType::f32}, {"w", DType::f32}}, {}, {{"x", "gx"}, {"w", "gw"}}, {{"y", "gy"}}};
+  EXPECT_EQ(derivative_text("y = exp(x); z = w * y;", spec),
+            "let y: f32 = exp(x);\ngw = 0.0;\ngx = gy * y;");
+}
+
 std::string error_of(const std::string& text, const TaskletDerivativeSpec& spec) {
   try {
     differentiate_tasklet(ir::parse_tasklet(text), spec);
