@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <ranges>
 #include <set>
 #include <string>
 #include <utility>
@@ -62,12 +63,12 @@ public:
       types_[adjoint] = types_.at(v);
       if (varied_.contains(v)) adjoints_[v].push_back(var(adjoint));
     }
-    for (auto f = forward.rbegin(); f != forward.rend(); ++f) {
-      const auto contributions = adjoints_.find(f->name);
+    for (const Forward& f : std::ranges::reverse_view(forward)) {
+      const auto contributions = adjoints_.find(f.name);
       if (contributions == adjoints_.end()) continue;
       TaskletExpr g = sum(contributions->second);
-      if (!is_trivial(g)) g = bind("g_" + f->name, f->type, std::move(g));
-      backprop(f->value, g, var(f->name));
+      if (!is_trivial(g)) g = bind("g_" + f.name, f.type, std::move(g));
+      backprop(f.value, g, var(f.name));
     }
     for (const auto& [input, gradient] : spec_.inputs) {
       const auto contributions = adjoints_.find(input);
@@ -113,9 +114,12 @@ private:
       if (!ir::is_float(type->second))
         fail("cannot differentiate with respect to '" + input + "' of type " +
              std::string(ir::dtype_name(type->second)) + ": only float inputs have gradients");
-      if (subscripts.contains(input))
-        fail("no derivative of subscript '" + input + "[...]' with respect to '" + input +
-             "': its gradient is a scatter into the array, which tasklet code cannot write");
+      if (subscripts.contains(input)) {
+        std::string message = "no derivative of subscript '" + input + "[...]' with respect to '";
+        message += input;
+        message += "': its gradient is a scatter into the array, which tasklet code cannot write";
+        fail(message);
+      }
       claim(gradient, "gradient");
       varied_.insert(input);
     }
@@ -325,11 +329,11 @@ private:
     all.insert(all.end(), backward_.begin(), backward_.end());
     std::set<std::string> live;
     std::vector<TaskletStatement> kept;
-    for (auto s = all.rbegin(); s != all.rend(); ++s) {
-      if (s->let_type && !live.contains(s->target)) continue;
-      const auto reads = ir::tasklet_reads(s->value);
+    for (const TaskletStatement& s : std::ranges::reverse_view(all)) {
+      if (s.let_type && !live.contains(s.target)) continue;
+      const auto reads = ir::tasklet_reads(s.value);
       live.insert(reads.begin(), reads.end());
-      kept.push_back(*s);
+      kept.push_back(s);
     }
     return TaskletCode{{kept.rbegin(), kept.rend()}};
   }
