@@ -459,3 +459,38 @@ def test_plugins_of_another_api_version_or_none_are_refused():
         T.load_plugin(sluice._core.__file__)
     with pytest.raises(sluice.Error, match="cannot load the plugin: no such file"):
         T.load_plugin(PLUGINS / "absent.so")
+
+
+def golden_case(name, number):
+    """The input program of the `number`-th case (from 0) of tests/golden/<name>.txt."""
+    text = (ROOT / "tests" / "golden" / f"{name}.txt").read_text()
+    case = text.split("// -----")[number]
+    body = "\n".join(line for line in case.split("// expect")[0].splitlines()
+                     if not line.startswith(("//", "#")))
+    return sluice.loads(body, "text")
+
+
+def test_recompute_activation_from_python_with_reasons_undo_and_replay():
+    p = golden_case("recompute-activation", 0)
+    found = T.find(p, "recompute-activation")
+    assert [s.match.description for s in found.matches] == [
+        "recompute 'A' (map 'act') for 'grad'"]
+    assert any("'A' is read after 'out' by 'grad'" in r.reason for r in found.rejected)
+    s = T.Session(p)
+    s.apply(found.matches[0])
+    assert "A_recomputed" in container_names(s.program) and s.program.verify() == []
+    assert T.replay(p, s.recipe()) == s.program
+    assert s.undo() and s.program == p
+
+
+def test_epilogue_fusion_runs_from_python_and_computes_the_same():
+    import numpy as np
+    fused = sluice.compile_onnx(GELU_ONNX, pipeline="expand,map-fusion,epilogue-fusion")
+    plain = sluice.compile_onnx(GELU_ONNX, pipeline="")
+    rng = np.random.default_rng(int.from_bytes(os.urandom(4), "little"))
+    feed = {i.name: rng.standard_normal([int(d) for d in i.shape]).astype(np.float32)
+            for i in plain.inputs}
+    want, got = plain.run(feed), fused.run(feed)
+    for name, value in want.items():
+        np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=1e-6)
+    assert "epilogue" in fused.program.to_text()
