@@ -18,7 +18,7 @@ constexpr int kPrimary = 8;
 constexpr int kPrefix = 7;
 
 // In enum order; `tasklet_op_info` checks that.
-constexpr std::array<TaskletOpInfo, 37> kOps{{
+constexpr std::array<TaskletOpInfo, 38> kOps{{
     {Op::Int, "", 0, Form::Leaf, kPrimary, 0},
     {Op::Float, "", 0, Form::Leaf, kPrimary, 0},
     {Op::Bool, "", 0, Form::Leaf, kPrimary, 0},
@@ -55,6 +55,7 @@ constexpr std::array<TaskletOpInfo, 37> kOps{{
     {Op::Pow, "pow", 2, Form::Call, kPrimary, 1},
     {Op::Min, "min", 2, Form::Call, kPrimary, 1},
     {Op::Max, "max", 2, Form::Call, kPrimary, 1},
+    {Op::PhiloxUniform, "philox_uniform", 3, Form::Call, kPrimary, 1},
     {Op::Subscript, "[]", -1, Form::Subscript, kPrimary, 0},
 }};
 
@@ -339,7 +340,9 @@ std::string describe(Type t) {
 
 bool is_numeric(Type t) { return t.weak != Weak::No || t.dtype != DType::boolean; }
 bool is_int(Type t) { return t.weak == Weak::Int || (t.weak == Weak::No && is_integer(t.dtype)); }
-bool is_floating(Type t) { return t.weak == Weak::Float || (t.weak == Weak::No && is_float(t.dtype)); }
+bool is_floating(Type t) {
+  return t.weak == Weak::Float || (t.weak == Weak::No && is_float(t.dtype));
+}
 
 // A weak type turned into a concrete one where nothing else decides.
 DType settle(Type t) {
@@ -383,8 +386,10 @@ public:
         result = *s.let_type;
       } else {
         std::optional<DType> known;
-        if (const auto it = env_.find(s.target); it != env_.end()) known = it->second;
-        else if (const auto out = outputs_.find(s.target); out != outputs_.end()) known = out->second;
+        if (const auto it = env_.find(s.target); it != env_.end())
+          known = it->second;
+        else if (const auto out = outputs_.find(s.target); out != outputs_.end())
+          known = out->second;
         if (known && !fits(value, *known))
           fail("'" + s.target + "' has type " + std::string(dtype_name(*known)) +
                " but is assigned " + describe(value));
@@ -479,8 +484,10 @@ private:
         const Type a = check(e.operand(0));
         const Type b = check(e.operand(1));
         const Type t = unify(e, a, b);
-        if (e.op() == Op::Mod) require(e, t, is_int(t), "integer");
-        else require(e, t, is_numeric(t), "numeric");
+        if (e.op() == Op::Mod)
+          require(e, t, is_int(t), "integer");
+        else
+          require(e, t, is_numeric(t), "numeric");
         return t;
       }
       case Op::Eq:
@@ -498,6 +505,13 @@ private:
         if (c.weak != Weak::No || c.dtype != DType::boolean)
           fail("the condition of 'select' must be bool, found " + describe(c));
         return unify(e, check(e.operand(1)), check(e.operand(2)));
+      }
+      case Op::PhiloxUniform: {
+        for (const auto& operand : e.operands()) {
+          const Type t = check(operand);
+          require(e, t, is_int(t), "integer");
+        }
+        return strong(DType::f32);
       }
       case Op::Pow: {
         const Type a = require_float(e, check(e.operand(0)));

@@ -40,6 +40,7 @@
 /// no location information, so `==` is plain structural equality and printing is canonical:
 /// `parse_tasklet(print_tasklet(c)) == c` and printing again gives the same text.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -96,6 +97,9 @@ enum class TaskletOp : std::uint8_t {
   Pow,
   Min,
   Max,
+  /// philox_uniform(seed, offset, index): a float in [0, 1) from the Philox4x32-10
+  /// counter-based generator (see `philox4x32_10`), a pure function of its three integers.
+  PhiloxUniform,
   // `name[index, ...]`: operand 0 is the Var, then one integer index per subset dimension.
   Subscript,
 };
@@ -223,6 +227,8 @@ std::string print_tasklet_statement(const TaskletStatement& statement);
 ///    `abs` and unary `-`: numeric.
 ///  - `== !=`: operands of one type (bool allowed); `< <= > >=`: numeric of one type; bool result.
 ///  - `&& || !`: bool. `select(c, a, b)`: c bool, a and b of one type.
+///  - `philox_uniform(seed, offset, index)`: three integers (any integer types or literals);
+///    result f32.
 ///  - `cast<T>(x)`: any x to any T; the only conversion there is (no implicit promotion).
 ///  - `d[i, ...]`: the type of `d`; every index is an integer (any integer type or a literal).
 ///  - `let t: T = e`: e has type T; t must not be defined yet. `name = e` gives `name` the type of
@@ -262,9 +268,22 @@ TaskletExpr substitute_variables(const TaskletExpr& expr,
 /// Operations counted as FLOPs: the `flops` column of the op table summed over every node, i.e.
 /// one per `+ - * / %`, unary `-`, comparison, and math call (`exp` ... `max`, `pow`, `abs`);
 /// none for literals, names, subscripts (their indices count), `cast`, `select`, `! && ||`.
-/// `rsqrt` and `sigmoid` count one each.
+/// `rsqrt`, `sigmoid` and `philox_uniform` count one each.
 std::int64_t count_flops(const TaskletExpr& expr);
 std::int64_t count_flops(const TaskletCode& code);
+
+/// Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011):
+/// the four 32-bit output words of counter `counter` under key `key`. Branch-free; the CPU
+/// prelude has the same function (`sl_philox4x32_10`), and the tests hold both to the published
+/// known-answer vectors.
+std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter,
+                                           std::array<std::uint32_t, 2> key);
+/// The value of `philox_uniform(seed, offset, index)`: key = (seed low, seed high word),
+/// counter = (index low, index high, offset low, offset high); the top 24 bits of output word 0
+/// times 2^-24, so the result is exact in f32 and lies in [0, 1). A training step passes a new
+/// `offset` per step and the element's linear index as `index`; (seed, offset) regenerate the
+/// same numbers anywhere (a backward pass recomputing a dropout mask).
+float philox_uniform(std::int64_t seed, std::int64_t offset, std::int64_t index);
 
 /// The elements of subscripted connectors for `evaluate_tasklet`: one function per name, taking
 /// the indices as written in the code.

@@ -2,6 +2,7 @@
 // compare generated kernels against it. Values carry a kind (integer, float, bool) at run time;
 // see `evaluate_tasklet` in the header for the semantics.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -69,8 +70,10 @@ public:
     for (statement_ = 0; statement_ < code.statements.size(); ++statement_) {
       const auto& s = code.statements[statement_];
       Value v = eval(s.value);
-      if (s.let_type) v = convert(*s.let_type, v);
-      else if (const auto t = types_.find(s.target); t != types_.end()) v = convert(t->second, v);
+      if (s.let_type)
+        v = convert(*s.let_type, v);
+      else if (const auto t = types_.find(s.target); t != types_.end())
+        v = convert(t->second, v);
       env_[s.target] = v;
     }
     std::map<std::string, double> out;
@@ -92,8 +95,10 @@ public:
       case Op::Subscript: return subscript(e);
       case Op::Select: return eval(e.operand(0)).truthy() ? eval(e.operand(1)) : eval(e.operand(2));
       case Op::Not: return Value::of_bool(!eval(e.operand(0)).truthy());
-      case Op::And: return Value::of_bool(eval(e.operand(0)).truthy() && eval(e.operand(1)).truthy());
-      case Op::Or: return Value::of_bool(eval(e.operand(0)).truthy() || eval(e.operand(1)).truthy());
+      case Op::And:
+        return Value::of_bool(eval(e.operand(0)).truthy() && eval(e.operand(1)).truthy());
+      case Op::Or:
+        return Value::of_bool(eval(e.operand(0)).truthy() || eval(e.operand(1)).truthy());
       case Op::Neg: {
         const Value a = eval(e.operand(0));
         return a.is_float() ? Value::of_float(-a.f) : Value::of_int(wrap(0 - bits(a.i)));
@@ -103,9 +108,18 @@ public:
         if (a.is_float()) return Value::of_float(std::fabs(a.f));
         return Value::of_int(a.i < 0 ? wrap(0 - bits(a.i)) : a.i);
       }
+      case Op::PhiloxUniform: {
+        std::int64_t args[3] = {};
+        for (std::size_t i = 0; i < 3; ++i) {
+          const Value v = eval(e.operand(i));
+          args[i] = v.is_float() ? saturate(DType::i64, v.f) : v.i;
+        }
+        return Value::of_float(philox_uniform(args[0], args[1], args[2]));
+      }
       default: break;
     }
-    if (e.operands().size() == 1) return Value::of_float(math(e.op(), eval(e.operand(0)).as_double()));
+    if (e.operands().size() == 1)
+      return Value::of_float(math(e.op(), eval(e.operand(0)).as_double()));
     return binary(e.op(), eval(e.operand(0)), eval(e.operand(1)));
   }
 
@@ -248,6 +262,38 @@ private:
 };
 
 }  // namespace
+
+// Written out as the paper and Random123 define it; the prelude's copy must stay bit-identical.
+std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter,
+                                           std::array<std::uint32_t, 2> key) {
+  constexpr std::uint64_t kMul0 = 0xD2511F53U;
+  constexpr std::uint64_t kMul1 = 0xCD9E8D57U;
+  constexpr std::uint32_t kWeyl0 = 0x9E3779B9U;
+  constexpr std::uint32_t kWeyl1 = 0xBB67AE85U;
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      key[0] += kWeyl0;
+      key[1] += kWeyl1;
+    }
+    const std::uint64_t p0 = kMul0 * counter[0];
+    const std::uint64_t p1 = kMul1 * counter[2];
+    counter = {
+        static_cast<std::uint32_t>(p1 >> 32) ^ counter[1] ^ key[0], static_cast<std::uint32_t>(p1),
+        static_cast<std::uint32_t>(p0 >> 32) ^ counter[3] ^ key[1], static_cast<std::uint32_t>(p0)};
+  }
+  return counter;
+}
+
+float philox_uniform(std::int64_t seed, std::int64_t offset, std::int64_t index) {
+  const auto s = static_cast<std::uint64_t>(seed);
+  const auto o = static_cast<std::uint64_t>(offset);
+  const auto i = static_cast<std::uint64_t>(index);
+  const auto words =
+      philox4x32_10({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i >> 32),
+                     static_cast<std::uint32_t>(o), static_cast<std::uint32_t>(o >> 32)},
+                    {static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(s >> 32)});
+  return static_cast<float>(words[0] >> 8) * 0x1p-24F;
+}
 
 std::map<std::string, double> evaluate_tasklet(const TaskletCode& code,
                                                const std::map<std::string, double>& values,

@@ -145,16 +145,56 @@ void expand_cast_like(ExpansionContext& x) {
                  x.output(0).shape);
 }
 
+// Dropout. Inference (training_mode absent or 0), or a ratio of 0: the identity, mask all true.
+// Training: element e (its linear index in the output, row-major) is kept when
+// `philox_uniform(seed, offset, e) >= ratio` (rounded up to the generator's 2^-24 grid); a kept
+// element is scaled by 1/(1-ratio), a dropped one is 0; output 1 (optional) is that keep mask.
+//  - `seed`: the ONNX attribute (default 0, not random: a program is reproducible).
+//  - `offset`: which draw of the seed, so each training step gets a fresh mask: the Sluice
+//    attribute `offset` (int, default 0), or, taking precedence, an optional input 3 holding one
+//    integer (rank 0 or [1]) that a training loop advances per step without re-expanding.
+// The mask is a pure function of (seed, offset, element index): a backward pass regenerates it
+// from the same three numbers instead of storing it.
 void expand_dropout(ExpansionContext& x) {
-  if (x.attr_int("training_mode", 0) != 0 && x.attr_float("ratio", 0.5) != 0.0)
-    x.fail("training mode is not supported by the pure implementation (inference only)");
+  const double ratio = x.attr_float("ratio", 0.5);
   std::vector<std::pair<std::string, std::string>> outs{{"y", x.output_name(0)}};
-  std::string code = "y = a;";
-  if (x.has_output(1)) {
-    outs.emplace_back("z", x.output_name(1));
-    code += " z = true;";
+  if (x.has_output(1)) outs.emplace_back("z", x.output_name(1));
+  if (x.attr_int("training_mode", 0) == 0 || ratio == 0.0) {
+    const std::string code = x.has_output(1) ? "y = a; z = true;" : "y = a;";
+    elementwise_on(x, "dropout", {{"a", x.input_name(0)}}, code, outs, x.output(0).shape);
+    return;
   }
-  elementwise_on(x, "dropout", {{"a", x.input_name(0)}}, code, outs, x.output(0).shape);
+  require_float(x);
+  if (!(ratio > 0.0 && ratio < 1.0))
+    x.fail("attribute 'ratio' is " + std::to_string(ratio) + "; it must lie in [0, 1)");
+  std::vector<std::pair<std::string, std::string>> ins{{"a", x.input_name(0)}};
+  std::string offset = tasklet_text(ir::Expr(x.attr_int("offset", 0)));
+  if (x.num_inputs() > 3 && x.has_input(3)) {
+    const ir::Container& c = x.input(3);
+    if (!ir::is_integer(c.dtype) || c.rank() > 1 ||
+        (c.rank() == 1 && c.shape[0].constant_value() != 1))
+      x.fail("input 3 (offset) must be one integer (rank 0 or shape [1]), found " +
+             type_name(c.dtype) + " of rank " + std::to_string(c.rank()));
+    ins.emplace_back("off", x.input_name(3));
+    offset = "off";
+  }
+  const std::vector<ir::Expr> shape = x.output(0).shape;
+  const Point point = param_point(x.params(shape));
+  ir::Expr linear = 0;
+  for (std::size_t d = 0; d < shape.size(); ++d) linear = linear * shape[d] + point[d];
+  // Both thresholds are exact in f32, so the interpreter (double) and generated code (float)
+  // decide and scale every element alike.
+  constexpr double kGrid = 16777216.0;  // 2^24: philox_uniform's resolution
+  const double threshold = std::ceil(ratio * kGrid) / kGrid;
+  const ir::DType t = x.input(0).dtype;
+  double scale = 1.0 / (1.0 - ratio);
+  if (t != ir::DType::f64) scale = static_cast<double>(static_cast<float>(scale));
+  std::string code = "let keep: bool = philox_uniform(" +
+                     tasklet_text(ir::Expr(x.attr_int("seed", 0))) + ", " + offset + ", " +
+                     tasklet_text(linear) + ") >= " + literal(ir::DType::f32, threshold) +
+                     "; y = select(keep, a * " + lit(x, scale) + ", " + lit(x, 0) + ");";
+  if (x.has_output(1)) code += " z = keep;";
+  elementwise_on(x, "dropout", ins, code, outs, shape);
 }
 
 void expand_sign(ExpansionContext& x) {

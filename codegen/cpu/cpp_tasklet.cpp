@@ -76,6 +76,7 @@ public:
       }
       case TaskletOp::Cast: return VType::of(e.cast_type());
       case TaskletOp::Select: return unify(type_of(e.operand(1)), type_of(e.operand(2)));
+      case TaskletOp::PhiloxUniform: return VType::of(DType::f32);
       default: break;
     }
     if (is_subscript(e)) {
@@ -160,6 +161,9 @@ public:
       case TaskletOp::Ceil: return call("std::ceil");
       case TaskletOp::Abs: return computes_as_float(t) ? call("std::fabs") : call("sl_abs");
       case TaskletOp::Pow: return call("std::pow");
+      case TaskletOp::PhiloxUniform:
+        return "sl_philox_uniform((int64_t)" + operand(0, DType::i64) + ", (int64_t)" +
+               operand(1, DType::i64) + ", (int64_t)" + operand(2, DType::i64) + ")";
       case TaskletOp::Min:
         return computes_as_float(t) ? call("sl_fmin")
                                     : "((" + compute_type(t) + ")" + call("sl_min") + ")";

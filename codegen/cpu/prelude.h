@@ -203,6 +203,38 @@ inline float sl_erf(float x) {
 }
 inline double sl_erf(double x) { return std::erf(x); }
 
+// Philox4x32-10 (Salmon et al., SC 2011): straight-line 32x32->64 multiplies and xors, no
+// branches or tables, so a loop over elements vectorizes. Must stay bit-identical to
+// ir::philox4x32_10 / ir::philox_uniform (tests/unit/ir/philox_test.cpp, the codegen tests).
+struct sl_philox4 {
+  uint32_t w[4];
+};
+inline sl_philox4 sl_philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3,
+                                   uint32_t k0, uint32_t k1) {
+  for (int r = 0; r < 10; ++r) {
+    const uint64_t p0 = (uint64_t)0xD2511F53u * c0;
+    const uint64_t p1 = (uint64_t)0xCD9E8D57u * c2;
+    const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+    const uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+    c1 = (uint32_t)p1;
+    c3 = (uint32_t)p0;
+    c0 = n0;
+    c2 = n2;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  return {{c0, c1, c2, c3}};
+}
+// key = seed, counter = (index, offset); the top 24 bits of word 0, exact in a float.
+inline float sl_philox_uniform(int64_t seed, int64_t offset, int64_t index) {
+  const uint64_t s = (uint64_t)seed;
+  const uint64_t o = (uint64_t)offset;
+  const uint64_t i = (uint64_t)index;
+  const sl_philox4 r = sl_philox4x32_10((uint32_t)i, (uint32_t)(i >> 32), (uint32_t)o,
+                                        (uint32_t)(o >> 32), (uint32_t)s, (uint32_t)(s >> 32));
+  return (float)(r.w[0] >> 8) * 0x1p-24f;
+}
+
 }  // namespace
 
 extern "C" {

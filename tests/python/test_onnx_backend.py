@@ -18,8 +18,9 @@ from sluice.onnx_backend import SluiceBackend, SluiceRep
 
 
 class _SkipUnsupportedRep(SluiceRep):
-    """Counts a mode or dtype Sluice reports as not supported (Dropout in training mode, uint8
-    data) as skipped, like an unimplemented operator; every other error fails the test."""
+    """Counts a mode or dtype Sluice reports as not supported (BatchNormalization in training
+    mode, uint8 data) as skipped, like an unimplemented operator; every other error fails the
+    test."""
 
     def run(self, inputs, **kwargs):
         try:
@@ -47,4 +48,8 @@ os.environ.setdefault("SLUICE_CACHE_DIR", os.path.join(os.environ.get("TMPDIR", 
 backend_test = onnx.backend.test.BackendTest(ConformanceBackend, __name__)
 # Node tests only (the model zoo needs downloads); CPU only.
 backend_test.exclude(r"_cuda$")
+# Dropout in training mode draws its mask from Philox (seed, offset, element), onnx's expected
+# outputs from numpy's generator: the masks cannot agree (tests/unit/ops checks the Philox mask on
+# these same inputs). The zero-ratio cases, which keep every element, still run.
+backend_test.exclude(r"^test_training_dropout(_default)?(_mask)?_cpu$")
 OnnxBackendNodeModelTest = backend_test.test_cases["OnnxBackendNodeModelTest"]

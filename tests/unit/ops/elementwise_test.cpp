@@ -355,8 +355,16 @@ TEST(Elementwise, Errors) {
       "direction");
   expect_user_error({"Cast", {}, {f32({2})}, {i64({2})}}, "attribute 'to' is missing");
   expect_user_error(
-      {"Dropout", {{"training_mode", std::int64_t{1}}, {"ratio", 0.5}}, {f32({2})}, {f32({2})}},
-      "training");
+      {"Dropout", {{"training_mode", std::int64_t{1}}, {"ratio", 1.0}}, {f32({2})}, {f32({2})}},
+      "ratio");
+  expect_user_error(
+      {"Dropout", {{"training_mode", std::int64_t{1}}, {"ratio", 0.5}}, {i64({2})}, {i64({2})}},
+      "floating-point");
+  expect_user_error({"Dropout",
+                     {{"training_mode", std::int64_t{1}}},
+                     {f32({2}), absent(), absent(), f32({1}, {0})},
+                     {f32({2})}},
+                    "offset");
 }
 
 }  // namespace
