@@ -1,7 +1,7 @@
 // The symbolic tasklet derivative against central finite differences in float64 on random points
 // (seed printed), for every float op and for tasklets of the operator library; golden text for
 // two small tasklets; and the errors.
-#include "transforms/autodiff/tasklet_derivative.h"
+#include "ops/tasklet_derivative.h"
 
 #include <algorithm>
 #include <chrono>
@@ -20,7 +20,7 @@
 #include "ir/diagnostic.h"
 #include "ir/tasklet.h"
 
-namespace sluice::transforms {
+namespace sluice::ops {
 namespace {
 
 using ir::DType;
@@ -315,4 +315,4 @@ TEST(TaskletDerivative, Errors) {
 }
 
 }  // namespace
-}  // namespace sluice::transforms
+}  // namespace sluice::ops

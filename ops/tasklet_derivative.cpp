@@ -4,7 +4,7 @@
 // target's adjoint and pushes that adjoint through its expression tree to the names it reads.
 // Only "varied" values, float values that depend on a differentiated input, take part: that
 // prunes integer index arithmetic, conditions and the zero-derivative ops in one place.
-#include "transforms/autodiff/tasklet_derivative.h"
+#include "ops/tasklet_derivative.h"
 
 #include <cstddef>
 #include <optional>
@@ -16,7 +16,7 @@
 
 #include "ir/diagnostic.h"
 
-namespace sluice::transforms {
+namespace sluice::ops {
 namespace {
 
 using ir::DType;
@@ -354,4 +354,4 @@ TaskletCode differentiate_tasklet(const TaskletCode& code, const TaskletDerivati
   return Differentiator(code, spec).run();
 }
 
-}  // namespace sluice::transforms
+}  // namespace sluice::ops

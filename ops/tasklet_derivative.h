@@ -17,7 +17,7 @@
 
 #include "ir/tasklet.h"
 
-namespace sluice::transforms {
+namespace sluice::ops {
 
 /// What to differentiate, and how the result's connectors are called.
 struct TaskletDerivativeSpec {
@@ -43,4 +43,4 @@ struct TaskletDerivativeSpec {
 ir::TaskletCode differentiate_tasklet(const ir::TaskletCode& code,
                                       const TaskletDerivativeSpec& spec);
 
-}  // namespace sluice::transforms
+}  // namespace sluice::ops
