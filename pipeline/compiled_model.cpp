@@ -14,6 +14,7 @@
 #include "ir/text_format.h"
 #include "ir/verifier.h"
 #include "ops/expansion.h"
+#include "pipeline/gradient_model.h"
 #include "transforms/pipeline.h"
 #include "transforms/registry.h"
 
@@ -204,7 +205,10 @@ CompiledModel CompiledModel::from_onnx_file(const std::string& path,
   const auto start = Clock::now();
   frontends::ImportOptions import;
   import.input_shapes = options.input_shapes;
-  CompiledModel m = from_model(frontends::import_onnx_file(path, import), options);
+  import.keep_parameters = options.gradients;
+  frontends::Model model = frontends::import_onnx_file(path, import);
+  if (options.gradients) model = with_gradients(std::move(model));
+  CompiledModel m = from_model(std::move(model), options);
   m.impl_->compile_seconds = seconds_since(start);
   return m;
 }
@@ -214,7 +218,10 @@ CompiledModel CompiledModel::from_onnx_bytes(const std::string& bytes, const std
   const auto start = Clock::now();
   frontends::ImportOptions import;
   import.input_shapes = options.input_shapes;
-  CompiledModel m = from_model(frontends::import_onnx_bytes(bytes, origin, ".", import), options);
+  import.keep_parameters = options.gradients;
+  frontends::Model model = frontends::import_onnx_bytes(bytes, origin, ".", import);
+  if (options.gradients) model = with_gradients(std::move(model));
+  CompiledModel m = from_model(std::move(model), options);
   m.impl_->compile_seconds = seconds_since(start);
   return m;
 }

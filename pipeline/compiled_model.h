@@ -37,6 +37,10 @@ struct CompileOptions {
   int opt_level = 3;
   /// Accumulate per-kernel times.
   bool timers = true;
+  /// Compile the vector-Jacobian product too (pipeline/gradient_model.h): inputs gain one seed
+  /// per float output (`<output>@seed`), outputs one gradient per float parameter and input
+  /// (`<name>@grad`).
+  bool gradients = false;
   /// Fix the shapes of graph inputs (by ONNX name) before shape inference.
   std::map<std::string, std::vector<std::int64_t>> input_shapes;
 };

@@ -100,6 +100,7 @@ void bind_pipeline(py::module_& m) {
       .def_readwrite("pipeline", &CompileOptions::pipeline)
       .def_readwrite("opt_level", &CompileOptions::opt_level)
       .def_readwrite("timers", &CompileOptions::timers)
+      .def_readwrite("gradients", &CompileOptions::gradients)
       .def_readwrite("input_shapes", &CompileOptions::input_shapes);
 
   py::class_<ValueInfo>(m, "ValueInfo")

@@ -7,6 +7,7 @@
 #include "ir/diagnostic.h"
 #include "pipeline/kernel_timer.h"
 #include "tools/commands.h"
+#include "tools/grad_command.h"
 #include "tools/model_commands.h"
 #include "tools/opt_command.h"
 #include "tools/transforms_command.h"
@@ -139,6 +140,24 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   run_cmd->add_flag("--profile", run_flags.profile, "Print the time of every kernel");
   run_cmd->callback([&] { command = [&] { return run_model(run_flags); }; });
+
+  GradFlags grad_flags;
+  auto* grad_cmd = app.add_subcommand(
+      "grad", "Gradients of an ONNX model: d sum(output * seed) / d each float initializer and "
+              "input");
+  grad_cmd->add_option("model", grad_flags.model, "ONNX model file")->required();
+  grad_cmd->add_option("--inputs", grad_flags.inputs, "One array per graph input, keyed by name")
+      ->required();
+  grad_cmd->add_option("--seed", grad_flags.seed,
+                       "One array per graph output, keyed by name, shaped like the output")
+      ->required();
+  grad_cmd->add_option("--output-file", grad_flags.output_file,
+                       "Where to write one gradient per float initializer and input, by name")
+      ->required();
+  add_transform_flags(grad_cmd, grad_flags.transforms);
+  grad_cmd->add_option("--target", grad_flags.target, "Where the code runs")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  grad_cmd->callback([&] { command = [&] { return grad_model(grad_flags); }; });
 
   std::string emit_dir;
   std::string target = "cpu";

@@ -75,6 +75,9 @@ public:
     model.opset = g_.opset;
     for (const auto& name : g_.inputs) model.inputs.push_back({name, containers_.at(name)});
     for (const auto& name : g_.outputs) model.outputs.push_back({name, containers_.at(name)});
+    for (const auto& name : g_.initializers)
+      if (containers_.contains(name) && g_.constants.at(name).is_float())
+        model.parameters.push_back({name, containers_.at(name)});
     for (auto& [name, tensor] : g_.constants) {
       auto it = containers_.find(name);
       if (it == containers_.end()) continue;

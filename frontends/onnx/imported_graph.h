@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct ImportedGraph {
   std::int64_t opset = 0;
   std::vector<onnx::NodeProto> nodes;  ///< topological order; `name` is the unique label
   std::map<std::string, HostTensor> constants;
+  std::set<std::string> initializers;          ///< which constants the model gave as initializers
   std::map<std::string, ValueType> types;      ///< every value the nodes, inputs and outputs name
   std::vector<std::string> inputs;             ///< graph inputs that are not constants, in order
   std::vector<std::string> outputs;            ///< graph outputs, in order

@@ -166,6 +166,7 @@ private:
                                          external_dir_);
       if (!g_.constants.emplace(init.name(), std::move(t)).second)
         fail("initializer '" + init.name() + "' is defined twice");
+      g_.initializers.insert(init.name());
     }
     model_.mutable_graph()->clear_initializer();  // their bytes live in g_.constants now
     std::set<std::string> seen;
@@ -471,7 +472,7 @@ private:
               continue;
             }
             auto it = g_.constants.find(in);
-            if (it == g_.constants.end()) {
+            if (it == g_.constants.end() || is_parameter(in)) {
               all_constant = false;
               break;
             }
@@ -647,6 +648,12 @@ private:
   }
 
   std::string external_dir_;
+  // A float initializer that `keep_parameters` keeps out of constant folding.
+  [[nodiscard]] bool is_parameter(const std::string& value) const {
+    return options_.keep_parameters && g_.initializers.contains(value) &&
+           g_.constants.at(value).is_float();
+  }
+
   const ImportOptions& options_;
   onnx::ModelProto model_;
   detail::ImportedGraph g_;

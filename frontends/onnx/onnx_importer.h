@@ -37,7 +37,9 @@ struct Model {
                                                 ///< constants that the program reads or returns
   std::vector<ModelValue> inputs;   ///< graph inputs that are not initializers, in order
   std::vector<ModelValue> outputs;  ///< graph outputs, in order
-  std::int64_t opset = 0;           ///< of the default (`ai.onnx`) domain
+  /// Float initializers the program reads: the parameters autodiff differentiates by default.
+  std::vector<ModelValue> parameters;
+  std::int64_t opset = 0;  ///< of the default (`ai.onnx`) domain
 };
 
 struct ImportOptions {
@@ -46,6 +48,10 @@ struct ImportOptions {
   std::map<std::string, std::vector<std::int64_t>> input_shapes;
   /// Refuses ops that `ops::find_op` does not know, all of them in one message.
   bool check_supported = true;
+  /// Float initializers stay values of the program: nodes that read them are not folded at
+  /// import (a transposed weight stays a Transpose of the weight), so gradients with respect
+  /// to them can be taken (autodiff, training).
+  bool keep_parameters = false;
 };
 
 /// Reads and imports a model; external data files are looked up next to it.

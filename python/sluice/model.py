@@ -13,15 +13,20 @@ import numpy as np
 from . import _core
 
 
-def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, pipeline=None):
+def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, pipeline=None,
+                 gradients=False):
     """Imports and compiles an ONNX model for the CPU; returns a ``CompiledModel``.
 
     ``model`` is a file path, the serialized bytes, or an ``onnx.ModelProto``. ``input_shapes``
     fixes symbolic input dimensions ({"x": [4, 16]}) before shape inference. ``pipeline`` is
     the transformations applied to the imported program before code generation (a pipeline as
     ``sluice.transforms`` spells it, which may name plugin and Python transformations; None:
-    the default pipeline; "": none)."""
+    the default pipeline; "": none). With ``gradients``, the compiled model also computes the
+    vector-Jacobian product: it takes one seed per float output (``"<output>@seed"``) and
+    returns one gradient per float initializer and float input (``"<name>@grad"``) of
+    loss = sum(output * seed); ``grad`` is the convenient spelling."""
     options = _core.CompileOptions()
+    options.gradients = bool(gradients)
     if pipeline is not None:
         options.pipeline = str(pipeline)
     options.opt_level = int(opt_level)
@@ -34,6 +39,22 @@ def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, 
     if hasattr(model, "SerializeToString"):
         model = model.SerializeToString()
     return CompiledModel(_core.compile_onnx_bytes(bytes(model), "<memory>", options))
+
+
+_NUMPY_DTYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
+SEED_SUFFIX = "@seed"
+GRAD_SUFFIX = "@grad"
+
+
+def grad(model, inputs, seeds=None, **compile_options):
+    """The gradients of loss = sum over the outputs of (output * seed) with respect to every
+    float initializer and float input of the ONNX ``model``, as {ONNX name: numpy array}.
+
+    ``seeds`` maps output names to arrays shaped like the outputs (default: ones, so the loss
+    is the sum of the outputs). Also returns the outputs: ``grads, outputs = sluice.grad(...)``.
+    To run many times, compile once with ``compile_onnx(model, gradients=True)``."""
+    compiled = compile_onnx(model, gradients=True, **compile_options)
+    return compiled.gradients(inputs, seeds)
 
 
 class CompiledModel:
@@ -82,6 +103,33 @@ class CompiledModel:
             feed[name] = np.asarray(value)
         return self._core.run(feed)
 
+    def gradients(self, inputs, seeds=None):
+        """For a model compiled with ``gradients=True``: (gradients, outputs), each a dict of
+        numpy arrays by ONNX name; ``seeds`` by output name (default: ones)."""
+        seeded = [v for v in self.inputs if v.name.endswith(SEED_SUFFIX)]
+        if not seeded and not any(v.name.endswith(GRAD_SUFFIX) for v in self.outputs):
+            raise _core.Error("the model was compiled without gradients=True")
+        feed = dict(inputs)
+        seeds = dict(seeds or {})
+        known = {v.name[: -len(SEED_SUFFIX)] for v in seeded}
+        unknown = sorted(set(seeds) - known)
+        if unknown:
+            raise _core.Error(f"seed '{unknown[0]}' is not a float output of the model "
+                              f"(its float outputs: {', '.join(sorted(known))})")
+        for v in seeded:
+            name = v.name[: -len(SEED_SUFFIX)]
+            if name in seeds:
+                feed[v.name] = seeds[name]
+            elif all(d.isdigit() for d in v.shape):
+                feed[v.name] = np.ones([int(d) for d in v.shape], dtype=_NUMPY_DTYPES[v.dtype])
+            else:
+                raise _core.Error(f"output '{name}' has a symbolic shape "
+                                  f"[{', '.join(v.shape)}]: give its seed")
+        results = self.run(feed)
+        grads = {k[: -len(GRAD_SUFFIX)]: a for k, a in results.items() if k.endswith(GRAD_SUFFIX)}
+        outputs = {k: a for k, a in results.items() if not k.endswith(GRAD_SUFFIX)}
+        return grads, outputs
+
     def __call__(self, *args):
         is_torch = any(hasattr(a, "detach") for a in args)
         names = [v.name for v in self.inputs]
@@ -106,8 +154,11 @@ def from_torch(module, example_inputs, opset=None, input_names=None, output_name
                         **compile_options)
 
 
-def export_torch(module, example_inputs, opset=None, input_names=None, output_names=None):
-    """The ONNX bytes of ``module`` as ``from_torch`` exports it."""
+def export_torch(module, example_inputs, opset=None, input_names=None, output_names=None,
+                 constant_folding=True):
+    """The ONNX bytes of ``module`` as ``from_torch`` exports it. Without ``constant_folding``
+    the parameters keep their names (``fc1.weight``) instead of being folded into transposed
+    copies: what gradients with respect to the module's parameters need."""
     import torch
 
     if not isinstance(example_inputs, (tuple, list)):
@@ -121,5 +172,5 @@ def export_torch(module, example_inputs, opset=None, input_names=None, output_na
     # which has no ONNX export.
     torch.onnx.export(module, tuple(example_inputs), buffer, opset_version=opset,
                       input_names=list(input_names), output_names=output_names,
-                      do_constant_folding=True)
+                      do_constant_folding=bool(constant_folding))
     return buffer.getvalue()

@@ -71,6 +71,17 @@ got, want = np.load('$work/out.npz')['out'], np.load('$cli/expected.npz')['out']
 err = float(np.max(np.abs(got - want)))
 print('max abs error', err)
 sys.exit(0 if got.shape == want.shape and got.dtype == want.dtype and err < 1e-5 else 1)"
+expect grad-ok 0 'wrote 3 gradients to' -- "$sluice" grad "$model" --inputs "$cli/inputs.npz" --seed "$cli/seed.npz" --output-file "$work/grads.npz"
+expect grad-matches-numpy 0 'max rel error' -- /usr/bin/python3 -c "
+import numpy as np, sys
+got, want = np.load('$work/grads.npz'), np.load('$cli/expected_grads.npz')
+assert sorted(got.files) == sorted(want.files), (got.files, want.files)
+err = max(float(np.max(np.abs(got[k] - want[k]) / (np.abs(want[k]) + 1e-3))) for k in want.files)
+print('max rel error', err)
+sys.exit(0 if err < 1e-4 else 1)"
+expect grad-unknown-seed 1 "seed_unknown_output.npz: 'logits': not a float output of the model \\(its float outputs: out\\)" -- "$sluice" grad "$model" --inputs "$cli/inputs.npz" --seed "$cli/seed_unknown_output.npz" --output-file "$work/g.npz"
+expect grad-missing-seed 1 "no seed for output 'out'" -- "$sluice" grad "$model" --inputs "$cli/inputs.npz" --seed "$cli/inputs.npz" --output-file "$work/g.npz"
+expect grad-wrong-seed-shape 1 "input 'out@seed': expected f32\\[2, 4\\], got f32\\[2, 3\\]" -- "$sluice" grad "$model" --inputs "$cli/inputs.npz" --seed "$cli/seed_wrong_shape.npz" --output-file "$work/g.npz"
 expect run-profile 0 '^matmul +[0-9]+\.[0-9]+$' -- "$sluice" run "$model" --inputs "$cli/inputs.npz" --output-file "$work/out.npz" --profile --repeat 3
 expect run-missing-input 1 "input 'bias': missing \(expected f32\[3\]\)" -- "$sluice" run "$model" --inputs "$cli/missing_input.npz" --output-file "$work/o.npz"
 expect run-wrong-shape 1 "input 'x': expected f32\[2, 3\], got f32\[2, 2\]" -- "$sluice" run "$model" --inputs "$cli/wrong_shape.npz" --output-file "$work/o.npz"

@@ -38,6 +38,16 @@ def main():
     np.savez(os.path.join(HERE, "wrong_dtype.npz"), x=x.astype(np.float64), bias=bias)
     np.savez(os.path.join(HERE, "extra_input.npz"), x=x, bias=bias, z=bias)
 
+    # `sluice grad`: d sum(out * seed) by hand, for x, bias and w.
+    seed = rng.standard_normal((2, 4)).astype(np.float32)
+    s = x + bias
+    ds = (seed @ w.T) * (s > 0)
+    np.savez(os.path.join(HERE, "seed.npz"), out=seed)
+    np.savez(os.path.join(HERE, "expected_grads.npz"), x=ds, bias=ds.sum(0),
+             w=np.maximum(s, 0).T @ seed)
+    np.savez(os.path.join(HERE, "seed_unknown_output.npz"), out=seed, logits=seed)
+    np.savez(os.path.join(HERE, "seed_wrong_shape.npz"), out=seed[:, :3])
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,156 @@
+"""Gradients by Sluice's reverse mode (``sluice.grad``) against torch autograd, for models built
+from torch.nn modules and exported by Debian's torch: every parameter's and input's gradient
+within 1e-4 relative error (fp32)."""
+
+import math
+import os
+import random
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import sluice
+from sluice.model import export_torch
+
+if os.environ.get("SLUICE_SANITIZED_PYTHON"):
+    pytest.skip("torch under the ASan-preloaded interpreter", allow_module_level=True)
+
+SEED = random.SystemRandom().randrange(2**31)
+print(f"test_autodiff seed: {SEED}")
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    torch.manual_seed(SEED)
+
+
+def check_gradients(module, inputs, float_inputs=(), rtol=1e-4, atol=1e-5):
+    """Exports ``module``, asks Sluice for d sum(out * seed) and compares with torch."""
+    module.eval()
+    names = [f"input_{i}" for i in range(len(inputs))]
+    onnx_bytes = export_torch(module, inputs, input_names=names, output_names=["out"],
+                              constant_folding=False)
+    leaves = [t.clone().requires_grad_(i in float_inputs) for i, t in enumerate(inputs)]
+    out = module(*leaves)
+    seed = torch.randn_like(out)
+    module.zero_grad()
+    (out * seed).sum().backward()
+
+    grads, outputs = sluice.grad(onnx_bytes, {n: t.numpy() for n, t in zip(names, inputs)},
+                                 {"out": seed.numpy()})
+    np.testing.assert_allclose(outputs["out"], out.detach().numpy(), rtol=rtol, atol=atol,
+                               err_msg=f"forward, seed {SEED}")
+    checked = 0
+    for name, p in module.named_parameters():
+        assert name in grads, f"no gradient for parameter {name} (got {sorted(grads)})"
+        np.testing.assert_allclose(grads[name], p.grad.numpy(), rtol=rtol, atol=atol,
+                                   err_msg=f"d/d {name}, seed {SEED}")
+        checked += 1
+    for i in float_inputs:
+        np.testing.assert_allclose(grads[names[i]], leaves[i].grad.numpy(), rtol=rtol, atol=atol,
+                                   err_msg=f"d/d {names[i]}, seed {SEED}")
+        checked += 1
+    assert checked > 0
+
+
+def test_mlp():
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.GELU(),
+                          nn.Linear(64, 10), nn.LogSoftmax(dim=-1))
+    check_gradients(model, (torch.randn(8, 32),), float_inputs=(0,))
+
+
+def test_cnn():
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, stride=2), nn.BatchNorm2d(16), nn.ReLU(), nn.AvgPool2d(2),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 1.5)
+    check_gradients(model, (torch.randn(2, 3, 16, 16),), float_inputs=(0,))
+
+
+def test_transformer_encoder_layer():
+    layer = nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128, dropout=0.0,
+                                       batch_first=True)
+    check_gradients(layer, (torch.randn(2, 16, 64),), float_inputs=(0,))
+
+
+class Attention(nn.Module):
+    def __init__(self, hidden, heads, causal):
+        super().__init__()
+        self.heads, self.causal = heads, causal
+        self.qkv = nn.Linear(hidden, 3 * hidden)
+        self.out = nn.Linear(hidden, hidden)
+
+    def forward(self, x, mask):
+        b, s, h = x.shape
+        d = h // self.heads
+        q, k, v = self.qkv(x).split(h, dim=-1)
+        q, k, v = (t.reshape(b, s, self.heads, d).transpose(1, 2) for t in (q, k, v))
+        scores = q @ k.transpose(-2, -1) / math.sqrt(d)
+        scores = scores + (1.0 - mask[:, None, None, :]) * -10000.0
+        if self.causal:
+            scores = scores + torch.triu(torch.ones(s, s), diagonal=1) * -10000.0
+        attn = torch.softmax(scores, dim=-1)
+        return self.out((attn @ v).transpose(1, 2).reshape(b, s, h))
+
+
+class Block(nn.Module):
+    def __init__(self, hidden, heads, causal):
+        super().__init__()
+        self.attn = Attention(hidden, heads, causal)
+        self.ln1, self.ln2 = nn.LayerNorm(hidden), nn.LayerNorm(hidden)
+        self.ffn = nn.Sequential(nn.Linear(hidden, 4 * hidden), nn.GELU(),
+                                 nn.Linear(4 * hidden, hidden))
+        self.pre_norm = causal
+
+    def forward(self, x, mask):
+        if self.pre_norm:
+            x = x + self.attn(self.ln1(x), mask)
+            return x + self.ffn(self.ln2(x))
+        x = self.ln1(x + self.attn(x, mask))
+        return self.ln2(x + self.ffn(x))
+
+
+class Stack(nn.Module):
+    def __init__(self, vocab, hidden, heads, layers, causal, seq):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, hidden)
+        self.position = nn.Parameter(torch.randn(seq, hidden) * 0.02)
+        self.blocks = nn.ModuleList(Block(hidden, heads, causal) for _ in range(layers))
+        self.head = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens, mask):
+        x = self.embed(tokens) + self.position
+        for block in self.blocks:
+            x = block(x, mask)
+        return self.head(x)
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["bert", "gpt"])
+def test_transformer_stack(causal):
+    batch, seq, vocab = 2, 12, 50
+    model = Stack(vocab, 32, 4, 2, causal, seq)
+    tokens = torch.randint(0, vocab, (batch, seq))
+    mask = torch.ones(batch, seq)
+    mask[1, 8:] = 0.0
+    check_gradients(model, (tokens, mask))
+
+
+def test_a_model_with_an_op_without_gradient_rule_names_it():
+    class Floor(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(4))
+
+        def forward(self, x):
+            return torch.cumsum(x * self.w, dim=0)
+
+    onnx_bytes = export_torch(Floor(), (torch.randn(4),), input_names=["x"],
+                              output_names=["out"], constant_folding=False)
+    with pytest.raises(sluice.Error, match=r"no gradient rule for CumSum \(used by '.*CumSum.*'\)"):
+        sluice.grad(onnx_bytes, {"x": np.ones(4, np.float32)})
