@@ -205,8 +205,9 @@ CompiledModel CompiledModel::from_onnx_file(const std::string& path,
   const auto start = Clock::now();
   frontends::ImportOptions import;
   import.input_shapes = options.input_shapes;
-  import.keep_parameters = options.gradients;
+  import.keep_parameters = options.gradients || options.parameters_as_inputs;
   frontends::Model model = frontends::import_onnx_file(path, import);
+  if (options.parameters_as_inputs) model = parameters_as_inputs(std::move(model));
   if (options.gradients) model = with_gradients(std::move(model));
   CompiledModel m = from_model(std::move(model), options);
   m.impl_->compile_seconds = seconds_since(start);
@@ -218,8 +219,9 @@ CompiledModel CompiledModel::from_onnx_bytes(const std::string& bytes, const std
   const auto start = Clock::now();
   frontends::ImportOptions import;
   import.input_shapes = options.input_shapes;
-  import.keep_parameters = options.gradients;
+  import.keep_parameters = options.gradients || options.parameters_as_inputs;
   frontends::Model model = frontends::import_onnx_bytes(bytes, origin, ".", import);
+  if (options.parameters_as_inputs) model = parameters_as_inputs(std::move(model));
   if (options.gradients) model = with_gradients(std::move(model));
   CompiledModel m = from_model(std::move(model), options);
   m.impl_->compile_seconds = seconds_since(start);

@@ -41,6 +41,9 @@ struct CompileOptions {
   /// per float output (`<output>@seed`), outputs one gradient per float parameter and input
   /// (`<name>@grad`).
   bool gradients = false;
+  /// Float initializers become inputs (by ONNX name) instead of constants baked into the
+  /// model, so the caller owns them (sluice.torch.Module shares torch's parameters this way).
+  bool parameters_as_inputs = false;
   /// Fix the shapes of graph inputs (by ONNX name) before shape inference.
   std::map<std::string, std::vector<std::int64_t>> input_shapes;
 };

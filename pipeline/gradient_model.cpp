@@ -1,5 +1,6 @@
 #include "pipeline/gradient_model.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "transforms/autodiff/reverse_mode.h"
@@ -44,7 +45,10 @@ frontends::Model with_gradients(frontends::Model model) {
   }
   std::vector<frontends::ModelValue> wrt = model.parameters;
   for (const auto& in : model.inputs)
-    if (is_float_container(program, in.container)) wrt.push_back(in);
+    if (is_float_container(program, in.container) &&
+        std::none_of(wrt.begin(), wrt.end(),
+                     [&](const frontends::ModelValue& p) { return p.container == in.container; }))
+      wrt.push_back(in);
   for (const auto& v : wrt) {
     const std::string grad = add_argument(program, v.container, "grad");
     request.gradients[v.container] = grad;
@@ -53,6 +57,14 @@ frontends::Model with_gradients(frontends::Model model) {
   autodiff::append_backward(program, request);
   model.inputs.insert(model.inputs.end(), seeds.begin(), seeds.end());
   model.outputs.insert(model.outputs.end(), gradients.begin(), gradients.end());
+  return model;
+}
+
+frontends::Model parameters_as_inputs(frontends::Model model) {
+  for (const auto& p : model.parameters) {
+    model.constants.erase(p.container);
+    model.inputs.push_back(p);
+  }
   return model;
 }
 

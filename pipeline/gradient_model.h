@@ -26,4 +26,8 @@ inline constexpr std::string_view kGradSuffix = "@grad";
 /// UserError (naming the ops without a gradient rule) when the model cannot be differentiated.
 frontends::Model with_gradients(frontends::Model model);
 
+/// The model with its parameters as inputs (after the graph inputs, by ONNX name) instead of
+/// constants: the caller passes (and owns) their values.
+frontends::Model parameters_as_inputs(frontends::Model model);
+
 }  // namespace sluice::pipeline

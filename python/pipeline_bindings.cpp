@@ -101,6 +101,7 @@ void bind_pipeline(py::module_& m) {
       .def_readwrite("opt_level", &CompileOptions::opt_level)
       .def_readwrite("timers", &CompileOptions::timers)
       .def_readwrite("gradients", &CompileOptions::gradients)
+      .def_readwrite("parameters_as_inputs", &CompileOptions::parameters_as_inputs)
       .def_readwrite("input_shapes", &CompileOptions::input_shapes);
 
   py::class_<ValueInfo>(m, "ValueInfo")

@@ -55,3 +55,12 @@ __all__ = [
     "transforms",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # sluice.torch imports torch, which takes a while: only when asked for.
+    if name == "torch":
+        import importlib
+
+        return importlib.import_module(".torch", __name__)
+    raise AttributeError(f"module 'sluice' has no attribute '{name}'")

@@ -14,7 +14,7 @@ from . import _core
 
 
 def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, pipeline=None,
-                 gradients=False):
+                 gradients=False, parameters_as_inputs=False):
     """Imports and compiles an ONNX model for the CPU; returns a ``CompiledModel``.
 
     ``model`` is a file path, the serialized bytes, or an ``onnx.ModelProto``. ``input_shapes``
@@ -24,9 +24,11 @@ def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, 
     the default pipeline; "": none). With ``gradients``, the compiled model also computes the
     vector-Jacobian product: it takes one seed per float output (``"<output>@seed"``) and
     returns one gradient per float initializer and float input (``"<name>@grad"``) of
-    loss = sum(output * seed); ``grad`` is the convenient spelling."""
+    loss = sum(output * seed); ``grad`` is the convenient spelling. With
+    ``parameters_as_inputs``, float initializers are inputs (by ONNX name) the caller passes."""
     options = _core.CompileOptions()
     options.gradients = bool(gradients)
+    options.parameters_as_inputs = bool(parameters_as_inputs)
     if pipeline is not None:
         options.pipeline = str(pipeline)
     options.opt_level = int(opt_level)

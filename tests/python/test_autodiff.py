@@ -154,3 +154,71 @@ def test_a_model_with_an_op_without_gradient_rule_names_it():
                               output_names=["out"], constant_folding=False)
     with pytest.raises(sluice.Error, match=r"no gradient rule for CumSum \(used by '.*CumSum.*'\)"):
         sluice.grad(onnx_bytes, {"x": np.ones(4, np.float32)})
+
+
+def test_torch_module_gradients_match_the_wrapped_module():
+    net = nn.Sequential(nn.Linear(16, 32), nn.Tanh(), nn.Linear(32, 4))
+    x = torch.randn(8, 16)
+    wrapped = sluice.torch.Module(net, (x,))
+    # The parameters are the wrapped module's own tensors, not copies.
+    assert {id(p) for p in wrapped.parameters()} == {id(p) for p in net.parameters()}
+    seed = torch.randn(8, 4)
+    xs = x.clone().requires_grad_(True)
+    (wrapped(xs) * seed).sum().backward()
+    got = {n: p.grad.clone() for n, p in net.named_parameters()}
+    got_x = xs.grad.clone()
+    net.zero_grad()
+    xt = x.clone().requires_grad_(True)
+    (net(xt) * seed).sum().backward()
+    for n, p in net.named_parameters():
+        np.testing.assert_allclose(got[n].numpy(), p.grad.numpy(), rtol=1e-4, atol=1e-5,
+                                   err_msg=f"d/d {n}, seed {SEED}")
+    np.testing.assert_allclose(got_x.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+class Classifier(nn.Module):
+    """A small transformer classifier: embedding, one post-norm block, mean pooling, a head."""
+
+    def __init__(self, vocab=20, hidden=32, heads=4, seq=8, classes=3):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, hidden)
+        self.position = nn.Parameter(torch.randn(seq, hidden) * 0.1)
+        self.block = Block(hidden, heads, causal=False)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, tokens, mask):
+        x = self.block(self.embed(tokens) + self.position, mask)
+        return self.head(x.mean(dim=1))
+
+
+def synthetic_task(steps, batch=16, seq=8, vocab=20):
+    """Tokens whose class is (number of tokens below vocab/2) mod 3."""
+    g = torch.Generator().manual_seed(SEED)
+    tokens = torch.randint(0, vocab, (steps, batch, seq), generator=g)
+    labels = (tokens < vocab // 2).sum(dim=-1) % 3
+    return tokens, labels
+
+
+def test_training_with_the_torch_module_follows_torch_for_200_steps():
+    steps = 200
+    tokens, labels = synthetic_task(steps)
+    mask = torch.ones(16, 8)
+    reference = Classifier()
+    ours = Classifier()
+    ours.load_state_dict(reference.state_dict())
+    wrapped = sluice.torch.Module(ours, (tokens[0], mask))
+    opt_ref = torch.optim.AdamW(reference.parameters(), lr=1e-3)
+    opt_ours = torch.optim.AdamW(wrapped.parameters(), lr=1e-3)
+    losses_ref, losses_ours = [], []
+    for step in range(steps):
+        for model, opt, losses in ((reference, opt_ref, losses_ref),
+                                   (wrapped, opt_ours, losses_ours)):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(tokens[step], mask), labels[step])
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    ref, got = np.array(losses_ref), np.array(losses_ours)
+    print("loss: first", ref[0], got[0], "last", ref[-1], got[-1])
+    np.testing.assert_allclose(got, ref, rtol=1e-3, err_msg=f"seed {SEED}")
+    assert ref[-20:].mean() < ref[:20].mean()
