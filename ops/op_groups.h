@@ -8,6 +8,7 @@ namespace sluice::ops {
 class OpTable;
 
 void add_elementwise_ops(OpTable& table);
+void add_elementwise_gradient_ops(OpTable& table);
 void add_reduction_ops(OpTable& table);
 void add_normalization_ops(OpTable& table);
 void add_contraction_ops(OpTable& table);

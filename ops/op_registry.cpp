@@ -46,6 +46,7 @@ const OpTable& builtin_ops() {
   static const OpTable table = [] {
     OpTable t;
     add_elementwise_ops(t);
+    add_elementwise_gradient_ops(t);
     add_reduction_ops(t);
     add_normalization_ops(t);
     add_contraction_ops(t);
