@@ -17,5 +17,6 @@ void add_shape_ops(OpTable& table);
 void add_conv_pool_ops(OpTable& table);
 void add_indexing_ops(OpTable& table);
 void add_misc_ops(OpTable& table);
+void add_optimizer_ops(OpTable& table);
 
 }  // namespace sluice::ops

@@ -55,6 +55,7 @@ const OpTable& builtin_ops() {
     add_conv_pool_ops(t);
     add_indexing_ops(t);
     add_misc_ops(t);
+    add_optimizer_ops(t);
     return t;
   }();
   return table;

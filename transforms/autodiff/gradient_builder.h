@@ -6,7 +6,7 @@
 /// its op. The rule reads the node (inputs, outputs, attributes) and the adjoints of its outputs,
 /// and builds the backward dataflow as more library nodes: ops of the operator library
 /// (`MatMul`, `Transpose`, `ReduceSum`, ...) and the gradient ops that exist for this purpose
-/// (`SoftmaxGrad`, `<Op>Grad` for element-wise ops, ...; ops/gradient_ops.h). It hands each
+/// (`SoftmaxGrad`, `<Op>Grad` for element-wise ops, ...; ops/*_gradient_ops.cpp). It hands each
 /// input's gradient contribution to `contribute`; the driver sums the contributions of an input
 /// read by several nodes (a `Sum` node) and writes the requested gradients.
 ///
