@@ -306,4 +306,13 @@ std::vector<KernelTime> CompiledModel::kernel_times() const {
   return times;
 }
 
+std::map<std::string, ir::Tensor> CompiledModel::parameters() const {
+  std::map<std::string, ir::Tensor> out;
+  for (const auto& p : impl_->model.parameters) {
+    const auto it = impl_->model.constants.find(p.container);
+    if (it != impl_->model.constants.end()) out.emplace(p.onnx_name, it->second);
+  }
+  return out;
+}
+
 }  // namespace sluice::pipeline

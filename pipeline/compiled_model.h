@@ -104,6 +104,10 @@ public:
 
   [[nodiscard]] std::vector<KernelTime> kernel_times() const;
 
+  /// The current values of the parameters (float initializers) the model owns, by ONNX name; a
+  /// training step (training_model.h) updates them in place.
+  [[nodiscard]] std::map<std::string, ir::Tensor> parameters() const;
+
 private:
   struct Impl;
   explicit CompiledModel(std::unique_ptr<Impl> impl);

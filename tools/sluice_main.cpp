@@ -8,6 +8,7 @@
 #include "pipeline/kernel_timer.h"
 #include "tools/commands.h"
 #include "tools/grad_command.h"
+#include "tools/train_command.h"
 #include "tools/model_commands.h"
 #include "tools/opt_command.h"
 #include "tools/transforms_command.h"
@@ -158,6 +159,38 @@ int run_cli(int argc, char** argv) {
   grad_cmd->add_option("--target", grad_flags.target, "Where the code runs")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   grad_cmd->callback([&] { command = [&] { return grad_model(grad_flags); }; });
+
+  TrainFlags train_flags;
+  auto* train_cmd = app.add_subcommand(
+      "train", "Train an ONNX model: forward, loss, backward and optimizer step as one program");
+  train_cmd->add_option("model", train_flags.model, "ONNX model file")->required();
+  train_cmd->add_option("--data", train_flags.data,
+                        "One array per graph input and 'target', samples along axis 0")
+      ->required();
+  train_cmd->add_option("--steps", train_flags.steps, "Training steps")
+      ->check(CLI::Range(1, 100000000));
+  train_cmd->add_option("--loss", train_flags.training.loss, "Loss on the output")
+      ->check(CLI::IsMember({"cross_entropy", "mse"}));
+  train_cmd->add_option("--output", train_flags.training.output,
+                        "The output the loss reads (default: the first)");
+  train_cmd->add_option("--optimizer", train_flags.training.optimizer, "Parameter update")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw"}));
+  train_cmd->add_option("--lr", train_flags.training.lr, "Learning rate")
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--momentum", train_flags.training.momentum, "SGD momentum")
+      ->check(CLI::Range(0.0, 1.0));
+  train_cmd->add_option("--weight-decay", train_flags.training.weight_decay,
+                        "Weight decay (default: 0.01 for adamw, else 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  train_cmd->add_option("--batch-size", train_flags.batch_size,
+                        "Samples per step when the model's batch is symbolic (default: all)")
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--log-every", train_flags.log_every,
+                        "Print the loss every this many steps (default: ten times in all)")
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--save", train_flags.save, "Write the trained model (ONNX) here");
+  add_transform_flags(train_cmd, train_flags.transforms);
+  train_cmd->callback([&] { command = [&] { return train_model(train_flags); }; });
 
   std::string emit_dir;
   std::string target = "cpu";
