@@ -54,6 +54,7 @@ const OpTable& builtin_ops() {
     add_conv_pool_ops(t);
     add_indexing_ops(t);
     add_misc_ops(t);
+    add_normalization_gradient_ops(t);
     return t;
   }();
   return table;
