@@ -1,7 +1,7 @@
 // Losses: NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (= LogSoftmax over the class
-// axis, then the negative log-likelihood). The per-element loss reads the log-probability of the
-// target class through a tasklet subscript (the memlet spans the class axis); the reductions
-// `sum` and `mean` (weighted by the target classes' weights) follow.
+// axis, then the negative log-likelihood), and the Sluice op MSELoss. The per-element loss reads
+// the log-probability of the target class through a tasklet subscript (the memlet spans the class
+// axis); the reductions `sum` and `mean` (weighted by the target classes' weights) follow.
 
 #include <string>
 #include <vector>
@@ -123,9 +123,45 @@ void expand_softmax_cross_entropy_loss(ExpansionContext& x) {
   negative_log_likelihood(x, logp);
 }
 
+// MSELoss (a Sluice op): (p - t)^2 per element, or its sum or mean over every element
+// (attribute `reduction`, default mean). One sweep: the squares accumulate straight into the
+// scalar.
+void expand_mse_loss(ExpansionContext& x) {
+  const ir::Container pred = x.input(0);
+  const ir::Container target = x.input(1);
+  const ir::Container out = x.output(0);
+  const ir::DType t = pred.dtype;
+  if (!ir::is_float(t)) x.fail("input 0 must be a floating-point tensor");
+  if (target.shape != pred.shape || target.dtype != t)
+    x.fail("the target must have the prediction's shape and dtype");
+  const std::string reduction = x.attr_string("reduction", "mean");
+  if (reduction != "none" && reduction != "sum" && reduction != "mean")
+    x.fail("attribute 'reduction' is '" + reduction + "'; expected none, sum or mean");
+  if (reduction == "none" ? out.shape != pred.shape : out.rank() != 0)
+    x.fail("output 0 has the wrong shape for reduction '" + reduction + "'");
+  const Point p = param_point(x.params(pred.shape));
+  const std::vector<Port> ins{{"a", pred.name, point_subset(p), {}},
+                              {"b", target.name, point_subset(p), {}}};
+  const std::string square = "(a - b) * (a - b)";
+  if (reduction == "none") {
+    pointwise(x, "mse", pred.shape, ins, "y = " + square + ";",
+              {{"y", out.name, point_subset(p), {}}});
+    return;
+  }
+  const std::string sum = reduction == "sum" ? out.name : x.transient("sum", t, {});
+  pointwise(x, "mse_init", {}, {}, "s = " + literal(t, 0) + ";", {{"s", sum, {}, {}}});
+  nested_map(x, "mse", {}, params_over(pred.shape), ins, "s = " + square + ";",
+             {{"s", sum, {}, ir::WriteConflict::Sum}});
+  if (reduction == "sum") return;
+  pointwise(x, "mse_mean", {}, {{"s", sum, {}, {}}},
+            "y = s / " + count_as(t, reduced_count(pred.shape, all_axes(pred.rank()))) + ";",
+            {{"y", out.name, {}, {}}});
+}
+
 }  // namespace
 
 void add_loss_ops(OpTable& table) {
+  table.add("MSELoss", expand_mse_loss);
   table.add("NegativeLogLikelihoodLoss", expand_nll_loss);
   table.add("SoftmaxCrossEntropyLoss", expand_softmax_cross_entropy_loss);
 }

@@ -18,5 +18,6 @@ void add_conv_pool_ops(OpTable& table);
 void add_indexing_ops(OpTable& table);
 void add_misc_ops(OpTable& table);
 void add_optimizer_ops(OpTable& table);
+void add_normalization_gradient_ops(OpTable& table);
 
 }  // namespace sluice::ops

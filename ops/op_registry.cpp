@@ -56,6 +56,7 @@ const OpTable& builtin_ops() {
     add_indexing_ops(t);
     add_misc_ops(t);
     add_optimizer_ops(t);
+    add_normalization_gradient_ops(t);
     return t;
   }();
   return table;
