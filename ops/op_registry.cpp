@@ -53,6 +53,7 @@ const OpTable& builtin_ops() {
     add_shape_ops(t);
     add_conv_pool_ops(t);
     add_indexing_ops(t);
+    add_indexing_gradient_ops(t);
     add_misc_ops(t);
     return t;
   }();
