@@ -16,6 +16,7 @@ void add_loss_ops(OpTable& table);
 void add_shape_ops(OpTable& table);
 void add_conv_pool_ops(OpTable& table);
 void add_indexing_ops(OpTable& table);
+void add_indexing_gradient_ops(OpTable& table);
 void add_misc_ops(OpTable& table);
 void add_optimizer_ops(OpTable& table);
 void add_normalization_gradient_ops(OpTable& table);

@@ -54,6 +54,7 @@ const OpTable& builtin_ops() {
     add_shape_ops(t);
     add_conv_pool_ops(t);
     add_indexing_ops(t);
+    add_indexing_gradient_ops(t);
     add_misc_ops(t);
     add_optimizer_ops(t);
     add_normalization_gradient_ops(t);
