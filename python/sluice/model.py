@@ -175,4 +175,31 @@ def export_torch(module, example_inputs, opset=None, input_names=None, output_na
     torch.onnx.export(module, tuple(example_inputs), buffer, opset_version=opset,
                       input_names=list(input_names), output_names=output_names,
                       do_constant_folding=bool(constant_folding))
-    return buffer.getvalue()
+    if constant_folding:
+        return buffer.getvalue()
+    return _separate_deduplicated_initializers(buffer.getvalue())
+
+
+def _separate_deduplicated_initializers(onnx_bytes):
+    """torch's exporter keeps one initializer for parameters of equal value (LayerNorm weights
+    all ones at initialization) and makes the others ``Identity`` of it. Each parameter gets its
+    own initializer back, so each gets its own gradient and its own value once trained."""
+    import onnx
+
+    model = onnx.load_from_string(onnx_bytes)
+    graph = model.graph
+    initializers = {t.name: t for t in graph.initializer}
+    kept = []
+    for node in graph.node:
+        if node.op_type == "Identity" and node.input[0] in initializers:
+            copy = onnx.TensorProto()
+            copy.CopyFrom(initializers[node.input[0]])
+            copy.name = node.output[0]
+            graph.initializer.append(copy)
+        else:
+            kept.append(node)
+    if len(kept) == len(graph.node):
+        return onnx_bytes
+    del graph.node[:]
+    graph.node.extend(kept)
+    return model.SerializeToString()

@@ -26,8 +26,8 @@ int slot_of(const std::string& connector, std::string_view prefix) {
 std::string identifier(const std::string& text) {
   std::string out;
   for (const char c : text) out += (std::isalnum(static_cast<unsigned char>(c)) != 0) ? c : '_';
-  while (out.starts_with('_')) out.erase(0, 1);
-  return out.empty() ? std::string("node") : out;
+  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0])) != 0) out = "n" + out;
+  return out;
 }
 
 ir::Memlet whole(const ir::Program& program, ir::ContainerId id) {
