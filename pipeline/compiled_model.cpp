@@ -205,10 +205,12 @@ CompiledModel CompiledModel::from_onnx_file(const std::string& path,
   const auto start = Clock::now();
   frontends::ImportOptions import;
   import.input_shapes = options.input_shapes;
-  import.keep_parameters = options.gradients || options.parameters_as_inputs;
+  import.keep_parameters =
+      options.gradients || options.parameters_as_inputs || options.training.has_value();
   frontends::Model model = frontends::import_onnx_file(path, import);
   if (options.parameters_as_inputs) model = parameters_as_inputs(std::move(model));
   if (options.gradients) model = with_gradients(std::move(model));
+  if (options.training) model = training_step(std::move(model), *options.training);
   CompiledModel m = from_model(std::move(model), options);
   m.impl_->compile_seconds = seconds_since(start);
   return m;
@@ -219,10 +221,12 @@ CompiledModel CompiledModel::from_onnx_bytes(const std::string& bytes, const std
   const auto start = Clock::now();
   frontends::ImportOptions import;
   import.input_shapes = options.input_shapes;
-  import.keep_parameters = options.gradients || options.parameters_as_inputs;
+  import.keep_parameters =
+      options.gradients || options.parameters_as_inputs || options.training.has_value();
   frontends::Model model = frontends::import_onnx_bytes(bytes, origin, ".", import);
   if (options.parameters_as_inputs) model = parameters_as_inputs(std::move(model));
   if (options.gradients) model = with_gradients(std::move(model));
+  if (options.training) model = training_step(std::move(model), *options.training);
   CompiledModel m = from_model(std::move(model), options);
   m.impl_->compile_seconds = seconds_since(start);
   return m;

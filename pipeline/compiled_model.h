@@ -18,6 +18,7 @@
 #include "ir/program.h"
 #include "ir/tensor.h"
 #include "pipeline/default_pipeline.h"
+#include "pipeline/training_model.h"
 
 namespace sluice::frontends {
 struct Model;
@@ -44,6 +45,8 @@ struct CompileOptions {
   /// Float initializers become inputs (by ONNX name) instead of constants baked into the
   /// model, so the caller owns them (sluice.torch.Module shares torch's parameters this way).
   bool parameters_as_inputs = false;
+  /// Compile a training step instead (pipeline/training_model.h): loss, backward, optimizer.
+  std::optional<TrainingOptions> training;
   /// Fix the shapes of graph inputs (by ONNX name) before shape inference.
   std::map<std::string, std::vector<std::int64_t>> input_shapes;
 };

@@ -182,11 +182,17 @@ frontends::Model training_step(frontends::Model model, const TrainingOptions& op
     const auto shape = static_shape(c);
     const std::string label = p.onnx_name + "/update";
     if (options.optimizer == "sgd") {
+      const ir::Attributes attrs{
+          {"lr", options.lr}, {"momentum", options.momentum}, {"weight_decay", wd}};
+      if (options.momentum == 0.0) {
+        add_library(program, update, label, "SgdUpdate", {p.container, grad_of[p.container]},
+                    {p.container}, attrs);
+        continue;
+      }
       const std::string v = add_array(program, p.container + "_velocity", c.dtype, c.shape);
       model.constants[v] = ir::Tensor::zeros(c.dtype, shape);
       add_library(program, update, label, "SgdUpdate", {p.container, grad_of[p.container], v},
-                  {p.container, v},
-                  {{"lr", options.lr}, {"momentum", options.momentum}, {"weight_decay", wd}});
+                  {p.container, v}, attrs);
     } else {
       const std::string m = add_array(program, p.container + "_adam_m", c.dtype, c.shape);
       const std::string v = add_array(program, p.container + "_adam_v", c.dtype, c.shape);

@@ -3,10 +3,11 @@
 // model's dtype; outputs are numpy arrays the generated code writes into directly.
 #include "python/pipeline_bindings.h"
 
+#include <cstring>
+#include <string>
+
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
-
-#include <string>
 
 #include "ir/diagnostic.h"
 #include "ops/op_registry.h"
@@ -58,9 +59,9 @@ py::dict run_model(CompiledModel& model, const py::dict& feed) {
     if (!array) throw UserError("input '" + name + "'", "is not convertible to a numpy array");
     const auto dtype = ir_dtype(array.dtype());
     if (!dtype)
-      throw UserError("input '" + name + "'",
-                      "numpy dtype " + py::cast<std::string>(py::str(array.dtype())) +
-                          " is not supported");
+      throw UserError(
+          "input '" + name + "'",
+          "numpy dtype " + py::cast<std::string>(py::str(array.dtype())) + " is not supported");
     // The generated code never writes inputs; read-only arrays (np.load, broadcasts) are fine.
     TensorRef ref{*dtype, {}, const_cast<void*>(array.data())};
     for (py::ssize_t d = 0; d < array.ndim(); ++d) ref.shape.push_back(array.shape(d));
@@ -94,6 +95,18 @@ py::list value_infos(const std::vector<ValueInfo>& values) {
 void bind_pipeline(py::module_& m) {
   m.def("supported_ops", &ops::supported_ops, "The operators Sluice implements (ONNX spelling).");
 
+  py::class_<pipeline::TrainingOptions>(m, "TrainingOptions")
+      .def(py::init<>())
+      .def_readwrite("loss", &pipeline::TrainingOptions::loss)
+      .def_readwrite("output", &pipeline::TrainingOptions::output)
+      .def_readwrite("optimizer", &pipeline::TrainingOptions::optimizer)
+      .def_readwrite("lr", &pipeline::TrainingOptions::lr)
+      .def_readwrite("momentum", &pipeline::TrainingOptions::momentum)
+      .def_readwrite("beta1", &pipeline::TrainingOptions::beta1)
+      .def_readwrite("beta2", &pipeline::TrainingOptions::beta2)
+      .def_readwrite("epsilon", &pipeline::TrainingOptions::epsilon)
+      .def_readwrite("weight_decay", &pipeline::TrainingOptions::weight_decay);
+
   py::class_<CompileOptions>(m, "CompileOptions")
       .def(py::init<>())
       .def_readwrite("blas", &CompileOptions::blas)
@@ -102,13 +115,14 @@ void bind_pipeline(py::module_& m) {
       .def_readwrite("timers", &CompileOptions::timers)
       .def_readwrite("gradients", &CompileOptions::gradients)
       .def_readwrite("parameters_as_inputs", &CompileOptions::parameters_as_inputs)
+      .def_readwrite("training", &CompileOptions::training)
       .def_readwrite("input_shapes", &CompileOptions::input_shapes);
 
   py::class_<ValueInfo>(m, "ValueInfo")
       .def_readonly("name", &ValueInfo::name)
       .def_readonly("container", &ValueInfo::container)
-      .def_property_readonly("dtype",
-                             [](const ValueInfo& v) { return std::string(ir::dtype_name(v.dtype)); })
+      .def_property_readonly(
+          "dtype", [](const ValueInfo& v) { return std::string(ir::dtype_name(v.dtype)); })
       .def_property_readonly("shape",
                              [](const ValueInfo& v) {
                                std::vector<std::string> dims;
@@ -120,7 +134,8 @@ void bind_pipeline(py::module_& m) {
       });
 
   py::class_<CompiledModel>(m, "CompiledModel")
-      .def_property_readonly("inputs", [](const CompiledModel& c) { return value_infos(c.inputs()); })
+      .def_property_readonly("inputs",
+                             [](const CompiledModel& c) { return value_infos(c.inputs()); })
       .def_property_readonly("outputs",
                              [](const CompiledModel& c) { return value_infos(c.outputs()); })
       .def_property_readonly("program", &CompiledModel::program)
@@ -134,7 +149,21 @@ void bind_pipeline(py::module_& m) {
              return out;
            })
       .def("run", &run_model, py::arg("inputs"),
-           "Runs on a dict of numpy arrays keyed by ONNX input name; returns the outputs.");
+           "Runs on a dict of numpy arrays keyed by ONNX input name; returns the outputs.")
+      .def(
+          "parameters",
+          [](const CompiledModel& c) {
+            py::dict out;
+            for (const auto& [name, t] : c.parameters()) {
+              py::array array(numpy_dtype(t.dtype),
+                              std::vector<py::ssize_t>(t.shape.begin(), t.shape.end()));
+              std::memcpy(array.mutable_data(), t.bytes.data(), t.bytes.size());
+              out[py::str(name)] = array;
+            }
+            return out;
+          },
+          "The current parameter values the model owns (a training step updates them), by "
+          "ONNX name.");
 
   m.def(
       "compile_onnx_file",

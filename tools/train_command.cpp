@@ -1,5 +1,7 @@
 #include "tools/train_command.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,7 +40,10 @@ float loss_value(const ir::Tensor& t) {
   return v;
 }
 
+// The bar redraws in place on a terminal; in a log it would be one line per step, so there the
+// loss lines (--log-every) are the progress.
 void progress(int step, int steps, float loss, double ms_per_step) {
+  if (isatty(fileno(stderr)) == 0) return;
   constexpr int kWidth = 30;
   const int filled = steps > 0 ? step * kWidth / steps : kWidth;
   std::string bar(static_cast<std::size_t>(filled), '#');
@@ -130,7 +135,7 @@ int train_model(const TrainFlags& flags) {
         s;
     progress(s, flags.steps, last, ms);
     if (s % log_every == 0 || s == flags.steps) {
-      std::fprintf(stderr, "\n");
+      if (isatty(fileno(stderr)) != 0) std::fprintf(stderr, "\n");
       std::printf("step %d loss %.6g\n", s, static_cast<double>(last));
       std::fflush(stdout);
     }

@@ -33,7 +33,7 @@ from ._core import (  # noqa: F401  (re-exported API)
     sample_names,
     supported_ops,
 )
-from .model import CompiledModel, compile_onnx, from_torch, grad  # noqa: F401
+from .model import CompiledModel, compile_onnx, compile_training, from_torch, grad  # noqa: F401
 from . import transforms  # noqa: F401  (sluice.transforms: matching, recipes, plugins)
 
 __all__ = [

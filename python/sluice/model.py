@@ -14,7 +14,7 @@ from . import _core
 
 
 def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, pipeline=None,
-                 gradients=False, parameters_as_inputs=False):
+                 gradients=False, parameters_as_inputs=False, training=None):
     """Imports and compiles an ONNX model for the CPU; returns a ``CompiledModel``.
 
     ``model`` is a file path, the serialized bytes, or an ``onnx.ModelProto``. ``input_shapes``
@@ -29,6 +29,8 @@ def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, 
     options = _core.CompileOptions()
     options.gradients = bool(gradients)
     options.parameters_as_inputs = bool(parameters_as_inputs)
+    if training is not None:
+        options.training = training
     if pipeline is not None:
         options.pipeline = str(pipeline)
     options.opt_level = int(opt_level)
@@ -44,6 +46,27 @@ def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, 
 
 
 _NUMPY_DTYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
+def compile_training(model, loss="cross_entropy", optimizer="adamw", lr=1e-3, output=None,
+                     momentum=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=None,
+                     **compile_options):
+    """Compiles one training step of the ONNX ``model``: forward, ``loss`` ("cross_entropy" or
+    "mse") on ``output`` (default: the first), backward, and the ``optimizer`` update ("sgd",
+    "adam", "adamw"; torch.optim's rules) of its float initializers, in place.
+
+    ``run({..inputs.., "target": t})`` returns {"loss": ...}; ``parameters()`` the trained values
+    by ONNX name. ``weight_decay`` defaults to 0.01 for adamw and 0 otherwise."""
+    training = _core.TrainingOptions()
+    training.loss = str(loss)
+    training.optimizer = str(optimizer)
+    training.lr = float(lr)
+    training.output = "" if output is None else str(output)
+    training.momentum = float(momentum)
+    training.beta1, training.beta2, training.epsilon = float(beta1), float(beta2), float(epsilon)
+    if weight_decay is not None:
+        training.weight_decay = float(weight_decay)
+    return compile_onnx(model, training=training, **compile_options)
+
+
 SEED_SUFFIX = "@seed"
 GRAD_SUFFIX = "@grad"
 
@@ -104,6 +127,10 @@ class CompiledModel:
                 value = value.detach().cpu().numpy()
             feed[name] = np.asarray(value)
         return self._core.run(feed)
+
+    def parameters(self):
+        """The parameter values the model owns, by ONNX name (a training step updates them)."""
+        return dict(self._core.parameters())
 
     def gradients(self, inputs, seeds=None):
         """For a model compiled with ``gradients=True``: (gradients, outputs), each a dict of

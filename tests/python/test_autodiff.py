@@ -222,3 +222,55 @@ def test_training_with_the_torch_module_follows_torch_for_200_steps():
     print("loss: first", ref[0], got[0], "last", ref[-1], got[-1])
     np.testing.assert_allclose(got, ref, rtol=1e-3, err_msg=f"seed {SEED}")
     assert ref[-20:].mean() < ref[:20].mean()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw"])
+def test_training_step_program_follows_torch(optimizer):
+    """One program per step (forward, cross entropy, backward, update) against torch.optim."""
+    net = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.LayerNorm(32), nn.Linear(32, 3))
+    x = torch.randn(20, 8, 16)
+    y = torch.randint(0, 3, (20, 8))
+    onnx_bytes = export_torch(net, (x[0],), input_names=["x"], output_names=["logits"],
+                              constant_folding=False)
+    step = sluice.compile_training(onnx_bytes, loss="cross_entropy", optimizer=optimizer,
+                                   lr=0.01, momentum=0.9, weight_decay=0.01)
+    make = {"sgd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, weight_decay=0.01),
+            "adam": lambda p: torch.optim.Adam(p, lr=0.01, weight_decay=0.01),
+            "adamw": lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.01)}[optimizer]
+    opt = make(net.parameters())
+    for i in range(20):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(net(x[i]), y[i])
+        loss.backward()
+        opt.step()
+        got = step.run({"x": x[i].numpy(), "target": y[i].numpy()})["loss"]
+        np.testing.assert_allclose(got, loss.item(), rtol=1e-4, err_msg=f"step {i}, seed {SEED}")
+    trained = step.parameters()
+    for name, p in net.named_parameters():
+        np.testing.assert_allclose(trained[name], p.detach().numpy(), rtol=1e-3, atol=1e-5,
+                                   err_msg=f"{name} after 20 steps, seed {SEED}")
+
+
+def test_training_step_with_mse_on_a_regression():
+    net = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))
+    x = torch.randn(10, 6, 4)
+    target = torch.randn(10, 6, 2)
+    onnx_bytes = export_torch(net, (x[0],), input_names=["x"], output_names=["y"],
+                              constant_folding=False)
+    step = sluice.compile_training(onnx_bytes, loss="mse", optimizer="sgd", lr=0.05, momentum=0.0)
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    for i in range(10):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(net(x[i]), target[i])
+        loss.backward()
+        opt.step()
+        got = step.run({"x": x[i].numpy(), "target": target[i].numpy()})["loss"]
+        np.testing.assert_allclose(got, loss.item(), rtol=1e-4, err_msg=f"step {i}, seed {SEED}")
+
+
+def test_training_with_an_unknown_loss_is_refused():
+    net = nn.Linear(4, 2)
+    onnx_bytes = export_torch(net, (torch.randn(3, 4),), input_names=["x"], output_names=["y"],
+                              constant_folding=False)
+    with pytest.raises(sluice.Error, match=r"--loss hinge: unknown loss \(known: cross_entropy, mse\)"):
+        sluice.compile_training(onnx_bytes, loss="hinge")
