@@ -82,6 +82,22 @@ sys.exit(0 if err < 1e-4 else 1)"
 expect grad-unknown-seed 1 "seed_unknown_output.npz: 'logits': not a float output of the model \\(its float outputs: out\\)" -- "$sluice" grad "$model" --inputs "$cli/inputs.npz" --seed "$cli/seed_unknown_output.npz" --output-file "$work/g.npz"
 expect grad-missing-seed 1 "no seed for output 'out'" -- "$sluice" grad "$model" --inputs "$cli/inputs.npz" --seed "$cli/inputs.npz" --output-file "$work/g.npz"
 expect grad-wrong-seed-shape 1 "input 'out@seed': expected f32\\[2, 4\\], got f32\\[2, 3\\]" -- "$sluice" grad "$model" --inputs "$cli/inputs.npz" --seed "$cli/seed_wrong_shape.npz" --output-file "$work/g.npz"
+classifier="$cli/linear_classifier.onnx"
+expect train-ok 0 '^step 40 loss' -- "$sluice" train "$classifier" --data "$cli/train_data.npz" --steps 40 --lr 0.1 --save "$work/trained.onnx"
+expect train-loss-falls 0 'first .* last' -- /usr/bin/python3 -c "
+import re, subprocess, sys
+out = subprocess.run(['$sluice', 'train', '$classifier', '--data', '$cli/train_data.npz', '--steps', '40', '--lr', '0.1', '--log-every', '4'], capture_output=True, text=True, check=True).stdout
+losses = [float(v) for v in re.findall(r'loss (\\S+)', out)]
+print('first', losses[0], 'last', losses[-1])
+sys.exit(0 if len(losses) == 10 and losses[-1] < 0.7 * losses[0] else 1)"
+expect train-saved-model-differs 0 'changed' -- /usr/bin/python3 -c "
+import onnx, numpy as np, sys
+from onnx import numpy_helper
+a = {t.name: numpy_helper.to_array(t) for t in onnx.load('$classifier').graph.initializer}
+b = {t.name: numpy_helper.to_array(t) for t in onnx.load('$work/trained.onnx').graph.initializer}
+print('changed' if sorted(a) == sorted(b) and not np.allclose(a['w'], b['w']) else 'unchanged')"
+expect train-missing-target 1 "train_data_no_target.npz: no array 'target'" -- "$sluice" train "$classifier" --data "$cli/train_data_no_target.npz" --steps 2
+expect train-bad-optimizer 2 'optimizer: rmsprop not in' -- "$sluice" train "$classifier" --data "$cli/train_data.npz" --optimizer rmsprop
 expect run-profile 0 '^matmul +[0-9]+\.[0-9]+$' -- "$sluice" run "$model" --inputs "$cli/inputs.npz" --output-file "$work/out.npz" --profile --repeat 3
 expect run-missing-input 1 "input 'bias': missing \(expected f32\[3\]\)" -- "$sluice" run "$model" --inputs "$cli/missing_input.npz" --output-file "$work/o.npz"
 expect run-wrong-shape 1 "input 'x': expected f32\[2, 3\], got f32\[2, 2\]" -- "$sluice" run "$model" --inputs "$cli/wrong_shape.npz" --output-file "$work/o.npz"

@@ -48,6 +48,25 @@ def main():
     np.savez(os.path.join(HERE, "seed_unknown_output.npz"), out=seed, logits=seed)
     np.savez(os.path.join(HERE, "seed_wrong_shape.npz"), out=seed[:, :3])
 
+    # `sluice train`: logits = x @ w2 + b2, a linear classifier of 4 features into 3 classes;
+    # the class is which of the first three features is largest.
+    w2 = (0.1 * rng.standard_normal((4, 3))).astype(np.float32)
+    b2 = np.zeros(3, np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["xw"], name="matmul"),
+         helper.make_node("Add", ["xw", "b"], ["logits"], name="add")],
+        "linear_classifier",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, 4])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [8, 3])],
+        [numpy_helper.from_array(w2, "w"), numpy_helper.from_array(b2, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(HERE, "linear_classifier.onnx"))
+    samples = rng.standard_normal((32, 4)).astype(np.float32)
+    np.savez(os.path.join(HERE, "train_data.npz"), x=samples,
+             target=np.argmax(samples[:, :3], axis=1).astype(np.int64))
+    np.savez(os.path.join(HERE, "train_data_no_target.npz"), x=samples)
+
 
 if __name__ == "__main__":
     main()
