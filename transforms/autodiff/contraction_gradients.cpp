@@ -62,7 +62,19 @@ void matmul_gradient(GradientBuilder& g) {
         b_vec ? g.op("Unsqueeze", {b.name}, t, {1, k}, {{"axes", Ints{0}}}) : transposed(g, b);
     g.contribute(0, g.op("MatMul", {dy, bt}, t, joined(batch, {m, k})));
   }
-  if (g.wants(1)) {
+  if (g.wants(1) && !b_vec && b.rank() == 2 && a.rank() >= 3 && k.constant_value() &&
+      n.constant_value()) {
+    // A batched A times a shared B (a linear layer on [batch, seq, features]): dB sums over
+    // every row, so fold the rows into one GEMM, dB = A2^T dY2 with A2 = A as [rows, K], instead
+    // of a product per batch and a sum over the batch.
+    ir::Expr all_rows = m;
+    for (const ir::Expr& d : batch) all_rows = all_rows * d;
+    const std::string a2 =
+        g.op("Reshape", {a.name}, t, {all_rows, k}, {{"shape", Ints{-1, *k.constant_value()}}});
+    const std::string dy2 =
+        g.op("Reshape", {dy}, t, {all_rows, n}, {{"shape", Ints{-1, *n.constant_value()}}});
+    g.contribute(1, g.op("Gemm", {a2, dy2}, b, {{"transA", std::int64_t{1}}}));
+  } else if (g.wants(1)) {
     const std::string at =
         a_vec ? g.op("Unsqueeze", {a.name}, t, {k, 1}, {{"axes", Ints{1}}}) : transposed(g, a);
     std::string db = g.op("MatMul", {at, dy}, t, joined(batch, {k, n}));
