@@ -12,7 +12,9 @@ step of each (timed in alternating blocks) and the ratio. From the repository ro
 
 import argparse
 import copy
+import ctypes
 import os
+import subprocess
 import sys
 import time
 
@@ -26,6 +28,62 @@ from torch import nn  # noqa: E402
 
 import sluice  # noqa: E402
 from sluice.model import export_torch  # noqa: E402
+
+
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                 "uordblks", "fordblks", "keepcost")]
+
+
+def heap_in_use():
+    """Bytes the process has allocated through malloc and not freed (glibc's mallinfo2): torch's
+    CPU tensors and Sluice's buffers both come from malloc."""
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = _Mallinfo2
+    info = libc.mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+def measure_memory(side, args):
+    """Peak memory of a training step (run as a subprocess): the heap in use at its fullest during
+    three steps, less what was in use before them, plus what the step needs that was allocated
+    before (parameters; for Sluice also the gradients and AdamW moments its model owns)."""
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(args.hidden, args.heads, args.ffn, dropout=0.0,
+                                       batch_first=True)
+    x = torch.randn(args.batch, args.seq, args.hidden)
+    target = torch.randn(args.batch, args.seq, args.hidden)
+    param_bytes = sum(p.numel() * 4 for p in layer.parameters())
+    if side == "torch":
+        opt = torch.optim.AdamW(layer.parameters(), lr=args.lr)
+        before = heap_in_use()
+        peak = [before]
+
+        def sample(*_):
+            peak[0] = max(peak[0], heap_in_use())
+
+        for p in layer.parameters():
+            p.register_hook(sample)  # as each gradient is computed: backward's fullest moments
+        for _ in range(3):
+            opt.zero_grad(set_to_none=True)
+            loss = nn.functional.mse_loss(layer(x), target)
+            loss.register_hook(sample)  # the start of backward: every saved activation alive
+            loss.backward()
+            opt.step()
+            sample()
+        return param_bytes + peak[0] - before
+    onnx_bytes = export_torch(layer.eval(), (x,), input_names=["x"], output_names=["y"],
+                              constant_folding=False)
+    step = sluice.compile_training(onnx_bytes, loss="mse", optimizer="adamw", lr=args.lr,
+                                   pipeline=args.pipeline)
+    feed = {"x": x.numpy(), "target": target.numpy()}
+    before = heap_in_use()
+    peak = before
+    for _ in range(3):
+        step.run(feed)  # the first run allocates every transient, once
+        peak = max(peak, heap_in_use())
+    return 4 * param_bytes + peak - before
 
 
 def main():
@@ -42,7 +100,11 @@ def main():
     parser.add_argument("--threads", type=int, default=int(os.environ["OMP_NUM_THREADS"]),
                         help="threads for both PyTorch and Sluice (spell it --threads=N)")
     parser.add_argument("--spin", action="store_true")
+    parser.add_argument("--memory", choices=["torch", "sluice"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory:
+        print(measure_memory(args.memory, args))
+        return 0
 
     seed = int.from_bytes(os.urandom(4), "little")
     torch.manual_seed(seed)
@@ -87,6 +149,23 @@ def main():
     print(f"Sluice training-step program        {t_sluice * 1e3:9.3f} ms / step")
     print(f"ratio torch / sluice {t_torch / t_sluice:9.2f}x  (>1: Sluice faster)")
     print(f"Sluice export + compile: {compile_seconds:.2f} s")
+
+    # Memory: Sluice's footprint analysis of the compiled step, and both sides measured alike in
+    # fresh processes (the compiled step comes from the code cache there).
+    footprint = step.program.report({})["footprint"]
+    predicted = footprint["arguments"] + footprint["peak_transients"]
+    measured = {}
+    for side in ("torch", "sluice"):
+        out = subprocess.run([sys.executable, __file__, f"--memory={side}",
+                              f"--threads={args.threads}"] + sys.argv[1:], check=True,
+                             capture_output=True, text=True).stdout
+        measured[side] = int(out.split()[-1])
+    mib = 1 << 20
+    print(f"peak memory of a step: Sluice footprint analysis {predicted / mib:.1f} MiB "
+          f"(arguments {footprint['arguments'] / mib:.1f} + peak transients "
+          f"{footprint['peak_transients'] / mib:.1f}; all transients at once "
+          f"{footprint['transients'] / mib:.1f}); measured: Sluice "
+          f"{measured['sluice'] / mib:.1f} MiB, PyTorch {measured['torch'] / mib:.1f} MiB")
     return 0 if worst < 1e-3 else 1
 
 
