@@ -20,5 +20,6 @@ void add_indexing_gradient_ops(OpTable& table);
 void add_misc_ops(OpTable& table);
 void add_optimizer_ops(OpTable& table);
 void add_normalization_gradient_ops(OpTable& table);
+void add_conv_pool_gradient_ops(OpTable& table);
 
 }  // namespace sluice::ops

@@ -58,6 +58,7 @@ const OpTable& builtin_ops() {
     add_misc_ops(t);
     add_optimizer_ops(t);
     add_normalization_gradient_ops(t);
+    add_conv_pool_gradient_ops(t);
     return t;
   }();
   return table;
