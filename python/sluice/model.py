@@ -201,7 +201,10 @@ def export_torch(module, example_inputs, opset=None, input_names=None, output_na
     # which has no ONNX export.
     torch.onnx.export(module, tuple(example_inputs), buffer, opset_version=opset,
                       input_names=list(input_names), output_names=output_names,
-                      do_constant_folding=bool(constant_folding))
+                      do_constant_folding=bool(constant_folding),
+                      # In eval mode torch folds BatchNorm into the Conv before it: that loses
+                      # both parameters. PRESERVE exports the module as it is (already eval).
+                      **({} if constant_folding else {"training": torch.onnx.TrainingMode.PRESERVE}))
     if constant_folding:
         return buffer.getvalue()
     return _separate_deduplicated_initializers(buffer.getvalue())
