@@ -249,7 +249,11 @@ void expand_batch_normalization_grad(ExpansionContext& x) {
   for (const auto& [k, e] : per_channel) {
     if (!x.has_output(k)) continue;
     const std::string conn = "o" + std::to_string(k);
-    code += " " + conn + " = " + e + ";";
+    code += " ";
+    code += conn;
+    code += " = ";
+    code += e;
+    code += ";";
     outs.push_back({conn, x.output_name(k), point_subset(c), {}});
   }
   pointwise(x, "batchnorm_grad_params", c_shape, ins, code, outs);

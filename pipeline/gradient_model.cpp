@@ -11,9 +11,9 @@ namespace {
 // A new argument container shaped like `like`, named `<like>_<suffix>` (made unique).
 std::string add_argument(ir::Program& program, const std::string& like, const std::string& suffix) {
   ir::Container c = program.containers[*program.find_container(like)];
-  std::string name = like + "_" + suffix;
-  for (int k = 2; program.find_container(name); ++k)
-    name = like + "_" + suffix + "_" + std::to_string(k);
+  const std::string base = like + "_" + suffix;
+  std::string name = base;
+  for (int k = 2; program.find_container(name); ++k) name = base + "_" + std::to_string(k);
   c.name = name;
   c.transient = false;
   c.view.reset();

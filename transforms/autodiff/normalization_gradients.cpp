@@ -26,7 +26,7 @@ void only_output_zero(const GradientBuilder& g) {
       g.fail("output " + std::to_string(j) + " is differentiated; only output 0 has a gradient");
 }
 
-GradientRule softmax_gradient(std::string grad_op) {
+GradientRule softmax_gradient(const std::string& grad_op) {
   return [grad_op](GradientBuilder& g) {
     only_output_zero(g);
     const std::int64_t axis = checked_axis(g, g.attr_int("axis", -1), g.input(0).rank());
