@@ -193,15 +193,18 @@ private:
     }
     const std::vector<std::string> parts = it->second;
     const std::string op = parts.size() == 1 ? "Identity" : "Sum";
-    const ir::NodeId n = gb.graph().add_node(ir::LibraryNode{grad, op, {}, {"out0"}, {}, "pure"});
-    auto& node = std::get<ir::LibraryNode>(gb.graph().node(n));
+    // Sources first: finding one may add an Access node, which would move a node reference.
+    std::vector<ir::NodeId> sources;
+    std::vector<std::string> connectors;
     for (std::size_t k = 0; k < parts.size(); ++k) {
-      const std::string conn = "in" + std::to_string(k);
-      node.inputs.push_back(conn);
-      const ir::NodeId src = value_node(program_, state_, parts[k]);
-      const ir::ContainerId data = *program_.find_container(parts[k]);
-      gb.graph().add_edge(src, "", n, conn, whole(data));
+      sources.push_back(value_node(program_, state_, parts[k]));
+      connectors.push_back("in" + std::to_string(k));
     }
+    const ir::NodeId n =
+        gb.graph().add_node(ir::LibraryNode{grad, op, connectors, {"out0"}, {}, "pure"});
+    for (std::size_t k = 0; k < parts.size(); ++k)
+      gb.graph().add_edge(sources[k], "", n, connectors[k],
+                          whole(*program_.find_container(parts[k])));
     const ir::ContainerId out_id = *program_.find_container(grad);
     const ir::NodeId out = gb.graph().add_node(ir::AccessNode{out_id});
     gb.graph().add_edge(n, "out0", out, "", whole(out_id));

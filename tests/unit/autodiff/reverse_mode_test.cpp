@@ -1,0 +1,100 @@
+// The reverse-mode driver itself: what it refuses (and that a refusal changes nothing), zero
+// gradients for values no seeded output depends on, and golden IR of a small backward pass.
+
+#include "transforms/autodiff/reverse_mode.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "ir/builder.h"
+#include "ir/diagnostic.h"
+#include "ir/text_format.h"
+#include "ops/expansion.h"
+#include "program_interpreter.h"
+
+namespace sluice::autodiff {
+namespace {
+
+// Y = Relu(X); Z = Identity(W): W reaches no seeded output when only Y is seeded.
+ir::Program two_branches() {
+  ir::ProgramBuilder b("two_branches");
+  for (const char* name : {"X", "Y", "W", "Z", "S", "GX", "GW"})
+    b.array(name, ir::DType::f64, {ir::Expr(2), ir::Expr(3)});
+  ir::GraphBuilder g = b.state("main");
+  const ir::NodeId relu = g.library("relu", "Relu", {"in0"}, {"out0"});
+  g.read(g.access("X"), "0:2, 0:3", relu, "in0");
+  g.write(relu, "out0", g.access("Y"), "0:2, 0:3");
+  const ir::NodeId id = g.library("copy", "Identity", {"in0"}, {"out0"});
+  g.read(g.access("W"), "0:2, 0:3", id, "in0");
+  g.write(id, "out0", g.access("Z"), "0:2, 0:3");
+  return b.build();
+}
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(ReverseMode, AValueNoSeededOutputDependsOnGetsZeros) {
+  ir::Program p = two_branches();
+  append_backward(p, {{{"Y", "S"}}, {{"X", "GX"}, {"W", "GW"}}});
+  ops::expand_all(p);
+  std::map<std::string, ops::testing::Buffer> args;
+  const std::vector<double> x{-1, 2, -3, 4, -5, 6};
+  for (const char* name : {"X", "Y", "W", "Z", "S", "GX", "GW"})
+    args[name] = {ir::DType::f64, {2, 3}, std::vector<double>(6, 7.0)};
+  args["X"].values = x;
+  args["S"].values = {1, 2, 3, 4, 5, 6};
+  ops::testing::interpret(p, args);
+  EXPECT_EQ(args["GX"].values, (std::vector<double>{0, 2, 0, 4, 0, 6}));
+  EXPECT_EQ(args["GW"].values, std::vector<double>(6, 0.0));
+}
+
+TEST(ReverseMode, TheBackwardPassIsLibraryNodesBeforeExpansion) {
+  ir::Program p = two_branches();
+  append_backward(p, {{{"Y", "S"}}, {{"X", "GX"}}});
+  const std::string text = ir::print_text(p);
+  EXPECT_NE(text.find("library \"relu/grad/ReluGrad\" ReluGrad (in0, in1) -> (out0)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("library \"GX\" Identity (in0) -> (out0)"), std::string::npos) << text;
+}
+
+TEST(ReverseMode, RefusesAnExpandedProgramAndChangesNothing) {
+  ir::Program p = two_branches();
+  ops::expand_all(p);
+  const ir::Program before = p;
+  const std::string m = message_of([&] { append_backward(p, {{{"Y", "S"}}, {{"X", "GX"}}}); });
+  EXPECT_NE(m.find("reverse mode works on library nodes: differentiate before expanding"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(p, before);
+}
+
+TEST(ReverseMode, RefusesASeedOfAnotherShapeAndAnIntegerValue) {
+  ir::ProgramBuilder b("bad");
+  b.array("X", ir::DType::f64, {ir::Expr(2)});
+  b.array("Y", ir::DType::f64, {ir::Expr(2)});
+  b.array("S", ir::DType::f64, {ir::Expr(3)});
+  b.array("I", ir::DType::i64, {ir::Expr(2)});
+  ir::GraphBuilder g = b.state("main");
+  const ir::NodeId relu = g.library("relu", "Relu", {"in0"}, {"out0"});
+  g.read(g.access("X"), "0:2", relu, "in0");
+  g.write(relu, "out0", g.access("Y"), "0:2");
+  ir::Program p = b.build();
+  EXPECT_NE(message_of([&] {
+              append_backward(p, {{{"Y", "S"}}, {}});
+            }).find("the seed 'S' of 'Y' must have its shape and dtype"),
+            std::string::npos);
+  const std::string integer = message_of([&] { append_backward(p, {{{"Y", "Y"}}, {{"I", "I"}}}); });
+  EXPECT_NE(integer.find("'I' has dtype i64; only float values have gradients"), std::string::npos)
+      << integer;
+}
+
+}  // namespace
+}  // namespace sluice::autodiff
