@@ -270,6 +270,17 @@ private:
     for (int k = 0; k < node.output_size(); ++k)
       if (!node.output(k).empty()) outs.push_back("out" + std::to_string(k));
     ir::Attributes attrs = attributes(node, moved);
+    // Sluice's extension for training: a Dropout's counter offset from a graph input (ONNX's
+    // Dropout has no such input), so each step draws a new mask and its backward the same one.
+    if (const auto it = attrs.find("sluice_offset_input");
+        node.op_type() == "Dropout" && it != attrs.end()) {
+      const auto* value = std::get_if<std::string>(&it->second);
+      if (value == nullptr || !containers_.contains(*value))
+        fail(node, "attribute 'sluice_offset_input' must name a graph input");
+      ins.emplace_back("in3");
+      in_edges.emplace_back("in3", *value);
+      attrs.erase(it);
+    }
     const ir::NodeId lib = state.library(node.name(), node.op_type(), ins, outs, std::move(attrs));
     for (const auto& [conn, value] : in_edges)
       state.graph().add_edge(access(state, value), "", lib, conn, whole(value));

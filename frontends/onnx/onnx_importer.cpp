@@ -292,6 +292,16 @@ private:
         fail("graph output '" + out + "' is not produced by any node, input or initializer");
   }
 
+  // Sluice's own attributes (`sluice_offset_input`, build_model.cpp) are unknown to ONNX's
+  // schemas: its checks and shape inference see the node without them.
+  static onnx::NodeProto without_sluice_attributes(const onnx::NodeProto& node) {
+    onnx::NodeProto copy = node;
+    auto* attrs = copy.mutable_attribute();
+    for (int k = attrs->size() - 1; k >= 0; --k)
+      if (attrs->Get(k).name().starts_with("sluice_")) attrs->DeleteSubrange(k, 1);
+    return copy;
+  }
+
   // ONNX's own checks of each node (arity, attributes) where its schemas know the opset; newer
   // opsets changed signatures that ONNX 1.12's schemas would wrongly refuse.
   void verify_nodes() const {
@@ -302,7 +312,7 @@ private:
           onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(g_.opset), "");
       if (schema == nullptr) continue;
       try {
-        schema->Verify(node);
+        schema->Verify(without_sluice_attributes(node));
       } catch (const std::exception& e) {
         fail(node, e.what());
       }
@@ -527,7 +537,7 @@ private:
         to_proto(type_of(t), *in->mutable_type());
       }
     }
-    for (const auto& node : nodes_) *graph->add_node() = node;
+    for (const auto& node : nodes_) *graph->add_node() = without_sluice_attributes(node);
     for (const auto& out : declared_outputs_) *graph->add_output() = out;
     for (const auto& [name, t] : fallback_types_) {
       auto* vi = graph->add_value_info();
