@@ -42,6 +42,10 @@ struct GradientCase {
   double rtol = 1e-6;
   double atol = 1e-8;
   double step = 1e-3;  ///< finite-difference step (relative to max(1, |x|))
+  /// Random float inputs are a random permutation of evenly spaced values in [low, high): no
+  /// two are closer than (high - low) / size, so a max or min never switches within the
+  /// finite-difference step (max pooling, ReduceMax).
+  bool distinct_inputs = false;
 };
 
 /// Runs the check; reports failures through gtest (EXPECT_*), printing the seed.
