@@ -149,6 +149,17 @@ void expand_conv(ExpansionContext& x) {
   const Window w = forward_window(x, kernel);
   const std::int64_t group = x.attr_int("group", 1);
   if (group <= 0) x.fail("group must be positive");
+  // Every window must lie inside the padded input (an output shape from elsewhere may not fit).
+  for (std::size_t i = 0; i < w.spatial; ++i) {
+    const ir::Expr reach =
+        (out.shape[2 + i] - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1;
+    const ir::Expr room = in.shape[2 + i] + w.pad_begin[i] + w.pad_end[i];
+    const auto over = (reach - room).constant_value();
+    if (over && *over > 0 && out.shape[2 + i].constant_value() != 0)
+      x.fail("output dimension " + std::to_string(2 + i) + " has size " + out.shape[2 + i].str() +
+             ", but its last window ends at " + reach.str() + ", past the padded input's " +
+             room.str() + " elements");
+  }
   if (index::outputs_empty(x)) return;
 
   // Bias (or zero) first; the window sums accumulate onto it.

@@ -162,6 +162,16 @@ TEST(DataMovement, SliceRandom) {
   }
 }
 
+// An output shape whose last window reaches past the padded input is named, not miscompiled.
+TEST(DataMovement, ConvWithAnOutputThatDoesNotFitIsRefused) {
+  expect_user_error({"Conv",
+                     {{"dilations", std::vector<std::int64_t>{2, 2}}},
+                     {f32({1, 1, 4, 4}), f32({1, 1, 3, 3})},
+                     {f32({1, 1, 1, 1})}},
+                    "output dimension 2 has size 1, but its last window ends at 5, past the padded "
+                    "input's 4 elements");
+}
+
 // Direct N-d convolution (2-d here) with every attribute.
 TEST(DataMovement, ConvRandom) {
   Random r;
@@ -174,7 +184,8 @@ TEST(DataMovement, ConvRandom) {
     const std::vector<std::int64_t> dil{r.uniform(1, 2), r.uniform(1, 2)};
     const std::vector<std::int64_t> pads{r.uniform(0, 2), r.uniform(0, 1), r.uniform(0, 2),
                                          r.uniform(0, 1)};
-    const Shape xs{2, group * cg, r.uniform(4, 7), r.uniform(4, 7)};
+    // At least 5 wide: the widest window (kernel 3, dilation 2) fits without padding.
+    const Shape xs{2, group * cg, r.uniform(5, 7), r.uniform(5, 7)};
     const Shape ws{group * mg, cg, kernel[0], kernel[1]};
     Shape ys{2, group * mg, 0, 0};
     for (std::size_t i = 0; i < 2; ++i)
