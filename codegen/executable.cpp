@@ -50,6 +50,7 @@ Executable Executable::load(std::unique_ptr<LoadedCode> code,
   e.num_kernels_ = lookup<int (*)()>(c, "sluice_num_kernels");
   e.kernel_name_ = lookup<const char* (*)(int)>(c, "sluice_kernel_name");
   e.kernel_seconds_ = lookup<const double* (*)(void*)>(c, "sluice_kernel_seconds");
+  e.transient_bytes_ = reinterpret_cast<std::size_t (*)(void*)>(c.find("sluice_transient_bytes"));
   e.symbol_order_ = std::move(symbol_order);
   e.code_ = std::move(code);
   return e;
@@ -76,6 +77,7 @@ Executable& Executable::operator=(Executable&& other) noexcept {
     num_kernels_ = other.num_kernels_;
     kernel_name_ = other.kernel_name_;
     kernel_seconds_ = other.kernel_seconds_;
+    transient_bytes_ = other.transient_bytes_;
   }
   return *this;
 }
@@ -113,6 +115,10 @@ std::vector<double> Executable::kernel_times() const {
   const double* seconds = kernel_seconds_(state_);
   for (int k = 0; k < num_kernels_(); ++k) times.push_back(seconds[k]);
   return times;
+}
+
+std::size_t Executable::transient_bytes() const {
+  return state_ != nullptr && transient_bytes_ != nullptr ? transient_bytes_(state_) : 0;
 }
 
 std::vector<std::string> Executable::kernel_names() const {

@@ -45,6 +45,9 @@ public:
   /// Seconds per kernel accumulated since init.
   [[nodiscard]] std::vector<double> kernel_times() const;
   [[nodiscard]] std::vector<std::string> kernel_names() const;
+  /// Bytes of heap memory the state holds for transients (its arena and own buffers); 0 for
+  /// code without `sluice_transient_bytes` (an optional entry point).
+  [[nodiscard]] std::size_t transient_bytes() const;
 
 private:
   Executable() = default;
@@ -59,6 +62,7 @@ private:
   int (*num_kernels_)() = nullptr;
   const char* (*kernel_name_)(int) = nullptr;
   const double* (*kernel_seconds_)(void*) = nullptr;
+  std::size_t (*transient_bytes_)(void*) = nullptr;
 };
 
 }  // namespace sluice::codegen

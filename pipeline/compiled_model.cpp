@@ -310,6 +310,8 @@ std::vector<KernelTime> CompiledModel::kernel_times() const {
   return times;
 }
 
+std::size_t CompiledModel::transient_bytes() const { return impl_->executable->transient_bytes(); }
+
 std::map<std::string, ir::Tensor> CompiledModel::parameters() const {
   std::map<std::string, ir::Tensor> out;
   for (const auto& p : impl_->model.parameters) {

@@ -106,6 +106,9 @@ public:
   std::map<std::string, ir::Tensor> run(const std::map<std::string, ir::Tensor>& inputs);
 
   [[nodiscard]] std::vector<KernelTime> kernel_times() const;
+  /// Bytes the compiled code holds for transients (one arena, planned by liveness, plus the
+  /// buffers outside it); compare with the footprint analysis' peak.
+  [[nodiscard]] std::size_t transient_bytes() const;
 
   /// The current values of the parameters (float initializers) the model owns, by ONNX name; a
   /// training step (training_model.h) updates them in place.

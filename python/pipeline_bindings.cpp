@@ -142,6 +142,7 @@ void bind_pipeline(py::module_& m) {
       .def_property_readonly("imported_program", &CompiledModel::imported_program)
       .def_property_readonly("source", &CompiledModel::source)
       .def_property_readonly("compile_seconds", &CompiledModel::compile_seconds)
+      .def_property_readonly("transient_bytes", &CompiledModel::transient_bytes)
       .def("kernel_times",
            [](const CompiledModel& c) {
              std::vector<std::pair<std::string, double>> out;

@@ -12,6 +12,7 @@
 #include "codegen/cpu/cpp_expr.h"
 #include "codegen/cpu/cpp_tasklet.h"
 #include "codegen/cpu/prelude.h"
+#include "codegen/cpu/transient_arena.h"
 #include "ir/diagnostic.h"
 
 namespace sluice::codegen {
@@ -139,6 +140,8 @@ public:
       else
         transients_.push_back(id);
     }
+    lifetimes_ = options_.share_transient_memory ? plan_arena_lifetimes(program_, transients_)
+                                                 : std::vector<ArenaLifetime>(transients_.size());
     std::set<ContainerId> run_locals;
     for (const ir::StateId s : program_.states.ids())
       for (const ContainerId id : locals_in(program_.states[s].graph)) run_locals.insert(id);
@@ -155,8 +158,10 @@ public:
     code << '\n';
     code << "struct SluiceState {\n  int64_t symbols["
          << std::max<std::size_t>(1, out_.symbols.size()) << "];\n  void* buffers["
-         << std::max<std::size_t>(1, transients_.size()) << "];\n  double kernel_seconds["
+         << std::max<std::size_t>(1, transients_.size())
+         << "];\n  void* arena;\n  size_t transient_bytes;\n  double kernel_seconds["
          << std::max<std::size_t>(1, out_.kernels.size()) << "];\n};\n\n";
+    emit_arena_tables(code);
     code << kernel_functions_;
     code << "static const char* const sl_kernel_names[] = {";
     for (const std::string& k : out_.kernels) code << '"' << escape(k) << "\", ";
@@ -166,10 +171,16 @@ public:
          << "const char* sluice_kernel_name(int k) { return k >= 0 && k < " << out_.kernels.size()
          << " ? sl_kernel_names[k] : nullptr; }\n"
          << "const double* sluice_kernel_seconds(void* state) { return "
-            "static_cast<SluiceState*>(state)->kernel_seconds; }\n\n";
+            "static_cast<SluiceState*>(state)->kernel_seconds; }\n"
+         << "size_t sluice_transient_bytes(void* state) { return "
+            "static_cast<SluiceState*>(state)->transient_bytes; }\n\n";
     code << "void sluice_finalize(void* state) {\n  if (!state) return;\n"
          << "  auto* st = static_cast<SluiceState*>(state);\n"
-         << "  for (void* b : st->buffers) std::free(b);\n  std::free(st);\n}\n\n";
+         << (pooled_count() == 0
+                 ? "  for (void* b : st->buffers) std::free(b);\n"
+                 : "  for (int i = 0; i < " + std::to_string(transients_.size()) +
+                       "; ++i)\n    if (!sl_in_arena[i]) std::free(st->buffers[i]);\n")
+         << "  std::free(st->arena);\n  std::free(st);\n}\n\n";
     emit_init(code);
     code << "int sluice_run(void* state, void* const* args) {\n"
          << "  auto* st = static_cast<SluiceState*>(state);\n  (void)st;\n  (void)args;\n";
@@ -277,6 +288,32 @@ private:
            << "];\n  (void)" << cpp_symbol(out_.symbols[i]) << ";\n";
   }
 
+  [[nodiscard]] std::size_t pooled_count() const {
+    return static_cast<std::size_t>(std::count_if(lifetimes_.begin(), lifetimes_.end(),
+                                                  [](const ArenaLifetime& l) { return l.pooled; }));
+  }
+
+  /// The arena's planner and its tables: which buffers it holds and when each is live.
+  void emit_arena_tables(std::ostringstream& code) const {
+    if (pooled_count() == 0) return;
+    code << kArenaPlannerSource << '\n';
+    std::string members;
+    std::string firsts;
+    std::string lasts;
+    std::string in_arena;
+    for (std::size_t i = 0; i < lifetimes_.size(); ++i) {
+      in_arena += lifetimes_[i].pooled ? "1, " : "0, ";
+      if (!lifetimes_[i].pooled) continue;
+      members += std::to_string(i) + ", ";
+      firsts += std::to_string(lifetimes_[i].first) + ", ";
+      lasts += std::to_string(lifetimes_[i].last) + ", ";
+    }
+    code << "static const int sl_arena_member[] = {" << members << "};\n"
+         << "static const int64_t sl_arena_first[] = {" << firsts << "};\n"
+         << "static const int64_t sl_arena_last[] = {" << lasts << "};\n"
+         << "static const unsigned char sl_in_arena[] = {" << in_arena << "};\n\n";
+  }
+
   void emit_init(std::ostringstream& code) const {
     code << "void* sluice_init(const int64_t* symbols) {\n"
          << "  auto* st = static_cast<SluiceState*>(std::calloc(1, sizeof(SluiceState)));\n"
@@ -284,6 +321,7 @@ private:
     for (std::size_t i = 0; i < out_.symbols.size(); ++i)
       code << "  st->symbols[" << i << "] = symbols[" << i << "];\n";
     declare_symbols(code, "symbols");
+    if (!transients_.empty()) code << "  size_t sl_bytes[" << transients_.size() << "];\n";
     for (std::size_t i = 0; i < transients_.size(); ++i) {
       const Container& c = program_.containers[transients_[i]];
       // Elements the layout spans: offset + sum((size - 1) * stride) + 1; none when a dim is 0.
@@ -295,11 +333,29 @@ private:
       }
       span += ")";
       code << "  {\n    const int64_t n = (" << empty << ") ? 0 : " << span << ";\n"
-           << "    const size_t bytes = ((size_t)(n > 0 ? n : 1) * sizeof(" << storage_type(c.dtype)
-           << ") + 63) / 64 * 64;\n"
-           << "    st->buffers[" << i << "] = std::aligned_alloc(64, bytes);\n"
-           << "    if (!st->buffers[" << i << "]) { sluice_finalize(st); return nullptr; }\n"
-           << "    std::memset(st->buffers[" << i << "], 0, bytes);\n  }\n";
+           << "    sl_bytes[" << i << "] = ((size_t)(n > 0 ? n : 1) * sizeof("
+           << storage_type(c.dtype) << ") + 63) / 64 * 64;\n  }\n";
+      if (lifetimes_[i].pooled) continue;
+      code << "  st->buffers[" << i << "] = std::aligned_alloc(64, sl_bytes[" << i << "]);\n"
+           << "  if (!st->buffers[" << i << "]) { sluice_finalize(st); return nullptr; }\n"
+           << "  std::memset(st->buffers[" << i << "], 0, sl_bytes[" << i << "]);\n"
+           << "  st->transient_bytes += sl_bytes[" << i << "];\n";
+    }
+    if (const std::size_t pooled = pooled_count(); pooled > 0) {
+      code << "  {  // the arena: transients live at different kernels share memory\n"
+           << "    size_t bytes[" << pooled << "];\n    size_t offset[" << pooled << "];\n"
+           << "    for (int k = 0; k < " << pooled
+           << "; ++k) bytes[k] = sl_bytes[sl_arena_member[k]];\n"
+           << "    const size_t total = sl_plan_arena(" << pooled
+           << ", bytes, sl_arena_first, sl_arena_last, offset);\n"
+           << "    if (total == (size_t)-1) { sluice_finalize(st); return nullptr; }\n"
+           << "    st->arena = std::aligned_alloc(64, total > 0 ? total : 64);\n"
+           << "    if (!st->arena) { sluice_finalize(st); return nullptr; }\n"
+           << "    std::memset(st->arena, 0, total);\n"
+           << "    st->transient_bytes += total;\n"
+           << "    for (int k = 0; k < " << pooled
+           << "; ++k) st->buffers[sl_arena_member[k]] = static_cast<char*>(st->arena) + "
+              "offset[k];\n  }\n";
     }
     code << "  return st;\n}\n\n";
   }
@@ -863,6 +919,7 @@ private:
   GeneratedSource out_;
   std::vector<ContainerId> arguments_;
   std::vector<ContainerId> transients_;          // heap buffers, allocated in sluice_init
+  std::vector<ArenaLifetime> lifetimes_;         // per transient: in the arena, and when
   std::set<ContainerId> locals_;                 // see is_local
   std::set<ContainerId> declared_;               // locals declared in the scope being emitted
   std::map<std::string, std::string> pointers_;  // `c_X` in sluice_run -> its element type

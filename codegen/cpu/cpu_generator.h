@@ -10,7 +10,8 @@
 /// leading parameters that every write-conflict memlet in the body depends on (so concurrent
 /// iterations never update one element), else sequentially. Tasklets become C++ blocks (see
 /// cpp_tasklet.h); memlets become index arithmetic over the containers' strides and offsets
-/// (Views address their source's memory). Transients are allocated once, in `sluice_init`,
+/// (Views address their source's memory). Transients are allocated once, in `sluice_init`
+/// (in one arena where their lifetimes allow: transient_arena.h),
 /// except small ones of constant size that are scalars or in Register/HostStack storage: those
 /// are locals of the outermost scope that touches them (a map body: one per iteration).
 ///
@@ -31,6 +32,9 @@ namespace sluice::codegen {
 struct CpuOptions {
   bool timers = true;  ///< accumulate per-kernel seconds
   bool openmp = true;  ///< emit OpenMP pragmas
+  /// Transients live at different kernels share one arena (codegen/cpu/transient_arena.h);
+  /// off: one buffer each.
+  bool share_transient_memory = true;
 };
 
 /// The generated translation unit and what its ABI expects.

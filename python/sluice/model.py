@@ -116,6 +116,11 @@ class CompiledModel:
     def compile_seconds(self):
         return self._core.compile_seconds
 
+    @property
+    def transient_bytes(self):
+        """Bytes the compiled code holds for intermediates: one arena shared by lifetime."""
+        return self._core.transient_bytes
+
     def kernel_times(self):
         """{kernel name: seconds} accumulated over the runs so far."""
         return dict(self._core.kernel_times())

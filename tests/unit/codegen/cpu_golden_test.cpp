@@ -33,6 +33,8 @@ constexpr std::string_view kExpected = R"GEN(
 struct SluiceState {
   int64_t symbols[1];
   void* buffers[1];
+  void* arena;
+  size_t transient_bytes;
   double kernel_seconds[2];
 };
 
@@ -74,11 +76,13 @@ int sluice_abi_version(void) { return 1; }
 int sluice_num_kernels(void) { return 2; }
 const char* sluice_kernel_name(int k) { return k >= 0 && k < 2 ? sl_kernel_names[k] : nullptr; }
 const double* sluice_kernel_seconds(void* state) { return static_cast<SluiceState*>(state)->kernel_seconds; }
+size_t sluice_transient_bytes(void* state) { return static_cast<SluiceState*>(state)->transient_bytes; }
 
 void sluice_finalize(void* state) {
   if (!state) return;
   auto* st = static_cast<SluiceState*>(state);
   for (void* b : st->buffers) std::free(b);
+  std::free(st->arena);
   std::free(st);
 }
 
