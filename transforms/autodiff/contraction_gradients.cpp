@@ -21,11 +21,13 @@ std::vector<ir::Expr> joined(std::vector<ir::Expr> shape, const std::vector<ir::
   return shape;
 }
 
-// The operand with its last two dims swapped, as a Transpose node.
+// The operand with its last two dims swapped: a Transpose node, or the forward's own source when
+// the operand is that source transposed (a linear layer's W^T: dX reads W, and W^T stays a view).
 std::string transposed(GradientBuilder& g, const ir::Container& x) {
   Ints perm;
   for (std::size_t d = 0; d < x.rank(); ++d) perm.push_back(static_cast<std::int64_t>(d));
   std::swap(perm[x.rank() - 2], perm[x.rank() - 1]);
+  if (auto source = g.untransposed(x.name, perm)) return *source;  // W for (W^T)^T
   std::vector<ir::Expr> shape = x.shape;
   std::swap(shape[x.rank() - 2], shape[x.rank() - 1]);
   return g.op("Transpose", {x.name}, x.dtype, shape, {{"perm", perm}});

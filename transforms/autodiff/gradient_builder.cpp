@@ -115,6 +115,33 @@ const ir::AttributeValue* GradientBuilder::find_attr(std::string_view name) cons
   return it == node_.attributes.end() ? nullptr : &it->second;
 }
 
+std::optional<std::string> GradientBuilder::untransposed(
+    const std::string& container, const std::vector<std::int64_t>& perm) const {
+  const auto id = program_.find_container(container);
+  if (!id) return std::nullopt;
+  const ir::Graph& g = program_.states[state_].graph;
+  for (const ir::NodeId n : g.node_ids()) {
+    const auto* a = std::get_if<ir::AccessNode>(&g.node(n));
+    if (a == nullptr || a->data != *id) continue;
+    for (const ir::EdgeId e : g.in_edges(n)) {
+      const auto* t = std::get_if<ir::LibraryNode>(&g.node(g.edge(e).src));
+      if (t == nullptr || t->op != "Transpose") continue;
+      const auto it = t->attributes.find("perm");
+      const auto* before =
+          it == t->attributes.end() ? nullptr : std::get_if<std::vector<std::int64_t>>(&it->second);
+      if (before == nullptr || before->size() != perm.size()) return std::nullopt;
+      // Output dim d of the pair is input dim before[perm[d]].
+      for (std::size_t d = 0; d < perm.size(); ++d)
+        if (perm[d] < 0 || static_cast<std::size_t>(perm[d]) >= before->size() ||
+            (*before)[static_cast<std::size_t>(perm[d])] != static_cast<std::int64_t>(d))
+          return std::nullopt;
+      for (const ir::EdgeId in : g.in_edges(g.edge(e).src))
+        if (g.edge(in).dst_conn == "in0") return program_.containers[g.edge(in).memlet.data].name;
+    }
+  }
+  return std::nullopt;
+}
+
 bool GradientBuilder::has_attr(std::string_view name) const { return find_attr(name) != nullptr; }
 
 std::int64_t GradientBuilder::attr_int(std::string_view name,

@@ -80,6 +80,12 @@ public:
   std::string op(std::string op, const std::vector<std::string>& inputs, ir::DType dtype,
                  std::vector<ir::Expr> shape, ir::Attributes attributes = {});
 
+  /// The container that a Transpose node permuted by `before` into `container`, when applying
+  /// `perm` after it gives the identity (so `perm` of `container` is that container itself:
+  /// Transpose(Transpose(W)) is W, and a rule reads W instead of materializing a copy).
+  [[nodiscard]] std::optional<std::string> untransposed(
+      const std::string& container, const std::vector<std::int64_t>& perm) const;
+
   /// `value` (shaped like input k, or broadcast to a larger shape under numpy rules) is a
   /// contribution to input k's gradient; a broadcast value is summed down to input k's shape.
   void contribute(int k, const std::string& value);

@@ -65,6 +65,50 @@ TEST(ReverseMode, TheBackwardPassIsLibraryNodesBeforeExpansion) {
   EXPECT_NE(text.find("library \"GX\" Identity (in0) -> (out0)"), std::string::npos) << text;
 }
 
+// A linear layer, Y = X @ Transpose(W): dX = dY @ (W^T)^T reads W itself, so the backward adds
+// no second transpose (and W^T stays one the forward's BLAS call can read as a view).
+TEST(ReverseMode, TheTransposeOfATransposeIsItsSource) {
+  ir::ProgramBuilder b("linear");
+  b.array("X", ir::DType::f64, {ir::Expr(2), ir::Expr(3)});
+  b.array("W", ir::DType::f64, {ir::Expr(4), ir::Expr(3)});
+  b.transient("WT", ir::DType::f64, {ir::Expr(3), ir::Expr(4)});
+  for (const char* name : {"Y", "S"}) b.array(name, ir::DType::f64, {ir::Expr(2), ir::Expr(4)});
+  b.array("GX", ir::DType::f64, {ir::Expr(2), ir::Expr(3)});
+  ir::GraphBuilder g = b.state("main");
+  const ir::NodeId t = g.library("t", "Transpose", {"in0"}, {"out0"});
+  std::get<ir::LibraryNode>(g.graph().node(t)).attributes["perm"] = std::vector<std::int64_t>{1, 0};
+  g.read(g.access("W"), "0:4, 0:3", t, "in0");
+  const ir::NodeId wt = g.access("WT");
+  g.write(t, "out0", wt, "0:3, 0:4");
+  const ir::NodeId mm = g.library("mm", "MatMul", {"in0", "in1"}, {"out0"});
+  g.read(g.access("X"), "0:2, 0:3", mm, "in0");
+  g.read(wt, "0:3, 0:4", mm, "in1");
+  g.write(mm, "out0", g.access("Y"), "0:2, 0:4");
+  ir::Program p = b.build();
+  append_backward(p, {{{"Y", "S"}}, {{"X", "GX"}}});
+  const std::string text = ir::print_text(p);
+  std::size_t transposes = 0;
+  for (std::size_t at = text.find(" Transpose ("); at != std::string::npos;
+       at = text.find(" Transpose (", at + 1))
+    ++transposes;
+  EXPECT_EQ(transposes, 1u) << text;
+  // Numbers: GX = S @ W.
+  ops::expand_all(p);
+  std::map<std::string, ops::testing::Buffer> args;
+  args["X"] = {ir::DType::f64, {2, 3}, {1, 2, 3, 4, 5, 6}};
+  args["W"] = {ir::DType::f64, {4, 3}, {1, 0, 2, -1, 3, 1, 0, 1, 1, 2, 2, -2}};
+  args["Y"] = {ir::DType::f64, {2, 4}, std::vector<double>(8, 0.0)};
+  args["S"] = {ir::DType::f64, {2, 4}, {1, 2, 3, 4, -1, 0, 1, 2}};
+  args["GX"] = {ir::DType::f64, {2, 3}, std::vector<double>(6, 0.0)};
+  ops::testing::interpret(p, args);
+  std::vector<double> want(6, 0.0);
+  for (int i = 0; i < 2; ++i)
+    for (int k = 0; k < 3; ++k)
+      for (int j = 0; j < 4; ++j)
+        want[i * 3 + k] += args["S"].values[i * 4 + j] * args["W"].values[j * 3 + k];
+  EXPECT_EQ(args["GX"].values, want);
+}
+
 TEST(ReverseMode, RefusesAnExpandedProgramAndChangesNothing) {
   ir::Program p = two_branches();
   ops::expand_all(p);
