@@ -58,6 +58,13 @@ void remove_nodes(ir::Program& program, const std::set<ir::NodeId>& drop,
       program.containers.erase(c);
 }
 
+// Ops that only move elements: cheaper to recompute than to store, and views after the default
+// pipeline.
+bool is_relayout(const std::string& op) {
+  return op == "Transpose" || op == "Reshape" || op == "Flatten" || op == "Squeeze" ||
+         op == "Unsqueeze" || op == "Identity";
+}
+
 bool has_container(const ir::Program& program, const std::string& name) {
   return program.find_container(name).has_value();
 }
@@ -106,19 +113,49 @@ SplitGradients split_gradients(frontends::Model model) {
 
   // Library nodes that existed before append_backward are the forward; the rest the backward.
   std::set<ir::NodeId> forward_nodes;
-  std::set<ir::ContainerId> forward_written;
-  std::set<ir::ContainerId> backward_read;
+  std::set<ir::NodeId> backward_nodes;
   for (const ir::NodeId n : g.node_ids()) {
     if (!std::holds_alternative<ir::LibraryNode>(g.node(n))) continue;
     const bool forward =
         forward_graph.has_node(n) && std::holds_alternative<ir::LibraryNode>(forward_graph.node(n));
-    if (forward) {
-      forward_nodes.insert(n);
-      for (const ir::EdgeId e : g.out_edges(n)) forward_written.insert(accessed(g, g.edge(e).dst));
-    } else {
-      for (const ir::EdgeId e : g.in_edges(n)) backward_read.insert(accessed(g, g.edge(e).src));
+    (forward ? forward_nodes : backward_nodes).insert(n);
+  }
+  const auto written_by = [&](const std::set<ir::NodeId>& nodes) {
+    std::set<ir::ContainerId> out;
+    for (const ir::NodeId n : nodes)
+      for (const ir::EdgeId e : g.out_edges(n)) out.insert(accessed(g, g.edge(e).dst));
+    return out;
+  };
+  const auto read_by = [&](const std::set<ir::NodeId>& nodes) {
+    std::set<ir::ContainerId> in;
+    for (const ir::NodeId n : nodes)
+      for (const ir::EdgeId e : g.in_edges(n)) in.insert(accessed(g, g.edge(e).src));
+    return in;
+  };
+  // A relayout of values the backward has anyway (parameters, inputs, constants, or another
+  // recomputed relayout) is recomputed by the backward rather than stored: storing it would
+  // make the forward materialize what it reads as a view (a weight's transpose, say).
+  for (bool changed = true; changed;) {
+    changed = false;
+    const std::set<ir::ContainerId> forward_written = written_by(forward_nodes);
+    const std::set<ir::ContainerId> backward_read = read_by(backward_nodes);
+    for (const ir::NodeId n : forward_nodes) {
+      if (!is_relayout(g.get<ir::LibraryNode>(n).op)) continue;
+      bool needed = false;
+      for (const ir::EdgeId e : g.out_edges(n))
+        needed = needed || backward_read.contains(accessed(g, g.edge(e).dst));
+      bool available = true;
+      for (const ir::EdgeId e : g.in_edges(n))
+        available = available && !forward_written.contains(accessed(g, g.edge(e).src));
+      if (!needed || !available) continue;
+      forward_nodes.erase(n);
+      backward_nodes.insert(n);
+      changed = true;
+      break;
     }
   }
+  const std::set<ir::ContainerId> forward_written = written_by(forward_nodes);
+  const std::set<ir::ContainerId> backward_read = read_by(backward_nodes);
 
   // Saved: forward-written containers the backward reads. A model output keeps its name.
   for (const ir::ContainerId c : program.containers.ids()) {

@@ -61,6 +61,9 @@ struct SplitGradients {
 
 /// `with_gradients`, split: the forward part is the program's nodes before `append_backward`,
 /// the backward part the nodes it added; saved = forward-written containers backward nodes read.
+/// A relayout (Transpose, Reshape, ...) of parameters, inputs or constants that the backward
+/// reads is recomputed there instead (the node is in both programs): stored, it would make the
+/// forward materialize what it reads as a view.
 SplitGradients split_gradients(frontends::Model model);
 
 /// The model with its parameters as inputs (after the graph inputs, by ONNX name) instead of
