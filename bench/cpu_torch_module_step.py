@@ -4,9 +4,9 @@ Step: nn.TransformerEncoderLayer(256, 4, 1024, dropout=0.0, batch_first=True) on
 sequences of 128, MSE loss against a fixed random target, backward, torch.optim.AdamW. The
 Sluice side wraps the layer in sluice.torch.Module (its forward and backward run Sluice's code;
 the loss and AdamW are torch's). Prints the median time per step of each (alternating blocks)
-and the ratio. ``--module-file`` loads another implementation of sluice/torch.py (an older one,
-say, ``git show REV:python/sluice/torch.py > /tmp/old_torch.py``) to compare with. From the
-repository root:
+and the ratio. ``--compare-with`` adds another implementation of sluice/torch.py to the same run
+(an older one, say, ``git show REV:python/sluice/torch.py > /tmp/old_torch.py``), timed in the
+same alternating blocks. From the repository root:
 
     PYTHONPATH=build/release/python /usr/bin/python3 bench/cpu_torch_module_step.py --threads=2
 """
@@ -30,8 +30,6 @@ import sluice.torch  # noqa: E402,F401
 
 
 def load_module_class(path):
-    if path is None:
-        return sluice.torch.Module
     spec = importlib.util.spec_from_file_location("sluice._bench_torch", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -43,18 +41,20 @@ def main():
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
                         help="threads for both PyTorch and Sluice (spell it --threads=N)")
-    parser.add_argument("--module-file", default=None,
-                        help="a sluice/torch.py to use instead of the installed one")
+    parser.add_argument("--compare-with", default=None,
+                        help="another sluice/torch.py to time in the same run")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     reference = nn.TransformerEncoderLayer(256, 4, 1024, dropout=0.0, batch_first=True)
-    ours = copy.deepcopy(reference)
     x = torch.randn(4, 128, 256)
     target = torch.randn(4, 128, 256)
-    wrapped = load_module_class(args.module_file)(ours, (x,))
-    opt_ref = torch.optim.AdamW(reference.parameters(), lr=1e-4)
-    opt_ours = torch.optim.AdamW(wrapped.parameters(), lr=1e-4)
+    sides = [("torch", reference)]
+    sides.append(("sluice.torch.Module", sluice.torch.Module(copy.deepcopy(reference), (x,))))
+    if args.compare_with:
+        sides.append((f"Module of {args.compare_with}",
+                      load_module_class(args.compare_with)(copy.deepcopy(reference), (x,))))
+    optimizers = [torch.optim.AdamW(model.parameters(), lr=1e-4) for _, model in sides]
 
     def step(model, opt):
         opt.zero_grad()
@@ -63,16 +63,16 @@ def main():
         opt.step()
         return loss.item()
 
-    losses = [(step(reference, opt_ref), step(wrapped, opt_ours)) for _ in range(3)]
-    ref, got = np.array(losses).T
-    np.testing.assert_allclose(got, ref, rtol=1e-3)
-    print(f"losses agree for 3 steps: torch {ref}, sluice {got}")
-    t_torch, t_sluice = interleaved_medians([lambda: step(reference, opt_ref),
-                                             lambda: step(wrapped, opt_ours)], args.repeat)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; module file "
-          f"{args.module_file or sluice.torch.__file__}")
-    print(f"per training step: torch {t_torch * 1e3:.1f} ms, sluice.torch.Module "
-          f"{t_sluice * 1e3:.1f} ms, ratio {t_torch / t_sluice:.2f}x (>1: Sluice faster)")
+    losses = np.array([[step(m, o) for (_, m), o in zip(sides, optimizers)] for _ in range(3)])
+    for k in range(1, len(sides)):
+        np.testing.assert_allclose(losses[:, k], losses[:, 0], rtol=1e-3)
+    print(f"losses agree for 3 steps: {losses[:, 0]}")
+    times = interleaved_medians([lambda m=m, o=o: step(m, o)
+                                 for (_, m), o in zip(sides, optimizers)], args.repeat)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; per training step "
+          "(forward, MSE, backward, AdamW):")
+    for (name, _), t in zip(sides, times):
+        print(f"  {name}: {t * 1e3:.1f} ms, torch/this {times[0] / t:.2f}x")
 
 
 if __name__ == "__main__":
