@@ -215,6 +215,7 @@ struct CompiledModel::Impl {
   [[nodiscard]] std::vector<std::int64_t> evaluate_shape(
       const ValueInfo& v, const std::map<std::string, std::int64_t>& symbols) const {
     std::vector<std::int64_t> shape;
+    shape.reserve(v.shape.size());
     for (const ir::Expr& d : v.shape) shape.push_back(*evaluate_dim(d, symbols));
     return shape;
   }

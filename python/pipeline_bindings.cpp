@@ -133,6 +133,7 @@ void bind_pipeline(py::module_& m) {
       .def_property_readonly("shape",
                              [](const ValueInfo& v) {
                                std::vector<std::string> dims;
+                               dims.reserve(v.shape.size());
                                for (const ir::Expr& d : v.shape) dims.push_back(d.str());
                                return dims;
                              })
