@@ -59,10 +59,14 @@ void choose_blas(ir::Program& program) {
   }
 }
 
-/// Runs `options.pipeline` on the imported program.
+/// Replays `options.recipe`, or else runs `options.pipeline`, on the imported program.
 void run_pipeline(ir::Program& program, const CompileOptions& options) {
-  if (options.pipeline.empty()) return;
   const transforms::Registry& registry = transforms::Registry::global();
+  if (options.recipe) {
+    transforms::replay(program, *options.recipe, registry);
+    return;
+  }
+  if (options.pipeline.empty()) return;
   std::vector<transforms::PipelineStep> steps =
       transforms::parse_pipeline(options.pipeline, registry);
   if (!options.blas)
@@ -77,6 +81,27 @@ std::optional<std::int64_t> evaluate_dim(const ir::Expr& dim,
   for (const std::string& s : dim.free_symbols())
     if (!symbols.contains(s)) return std::nullopt;
   return dim.evaluate(symbols);
+}
+
+frontends::ImportOptions import_options(const CompileOptions& options) {
+  frontends::ImportOptions import;
+  import.input_shapes = options.input_shapes;
+  import.keep_parameters = options.gradients != Gradients::None || options.parameters_as_inputs ||
+                           options.training.has_value();
+  return import;
+}
+
+/// The imported model made into the program `options` asks for.
+frontends::Model prepare(frontends::Model model, const CompileOptions& options) {
+  if (options.parameters_as_inputs) model = parameters_as_inputs(std::move(model));
+  switch (options.gradients) {
+    case Gradients::None: break;
+    case Gradients::Combined: model = with_gradients(std::move(model)); break;
+    case Gradients::SavingForward: model = split_gradients(std::move(model)).forward; break;
+    case Gradients::BackwardFromSaved: model = split_gradients(std::move(model)).backward; break;
+  }
+  if (options.training) model = training_step(std::move(model), *options.training);
+  return model;
 }
 
 }  // namespace
@@ -190,6 +215,7 @@ struct CompiledModel::Impl {
   [[nodiscard]] std::vector<std::int64_t> evaluate_shape(
       const ValueInfo& v, const std::map<std::string, std::int64_t>& symbols) const {
     std::vector<std::int64_t> shape;
+    shape.reserve(v.shape.size());
     for (const ir::Expr& d : v.shape) shape.push_back(*evaluate_dim(d, symbols));
     return shape;
   }
@@ -203,15 +229,8 @@ CompiledModel::~CompiledModel() = default;
 CompiledModel CompiledModel::from_onnx_file(const std::string& path,
                                             const CompileOptions& options) {
   const auto start = Clock::now();
-  frontends::ImportOptions import;
-  import.input_shapes = options.input_shapes;
-  import.keep_parameters =
-      options.gradients || options.parameters_as_inputs || options.training.has_value();
-  frontends::Model model = frontends::import_onnx_file(path, import);
-  if (options.parameters_as_inputs) model = parameters_as_inputs(std::move(model));
-  if (options.gradients) model = with_gradients(std::move(model));
-  if (options.training) model = training_step(std::move(model), *options.training);
-  CompiledModel m = from_model(std::move(model), options);
+  frontends::Model model = frontends::import_onnx_file(path, import_options(options));
+  CompiledModel m = from_model(prepare(std::move(model), options), options);
   m.impl_->compile_seconds = seconds_since(start);
   return m;
 }
@@ -219,15 +238,9 @@ CompiledModel CompiledModel::from_onnx_file(const std::string& path,
 CompiledModel CompiledModel::from_onnx_bytes(const std::string& bytes, const std::string& origin,
                                              const CompileOptions& options) {
   const auto start = Clock::now();
-  frontends::ImportOptions import;
-  import.input_shapes = options.input_shapes;
-  import.keep_parameters =
-      options.gradients || options.parameters_as_inputs || options.training.has_value();
-  frontends::Model model = frontends::import_onnx_bytes(bytes, origin, ".", import);
-  if (options.parameters_as_inputs) model = parameters_as_inputs(std::move(model));
-  if (options.gradients) model = with_gradients(std::move(model));
-  if (options.training) model = training_step(std::move(model), *options.training);
-  CompiledModel m = from_model(std::move(model), options);
+  frontends::Model model =
+      frontends::import_onnx_bytes(bytes, origin, ".", import_options(options));
+  CompiledModel m = from_model(prepare(std::move(model), options), options);
   m.impl_->compile_seconds = seconds_since(start);
   return m;
 }

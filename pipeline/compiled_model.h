@@ -19,12 +19,21 @@
 #include "ir/tensor.h"
 #include "pipeline/default_pipeline.h"
 #include "pipeline/training_model.h"
+#include "transforms/recipe.h"
 
 namespace sluice::frontends {
 struct Model;
 }
 
 namespace sluice::pipeline {
+
+/// Which program of the vector-Jacobian product (pipeline/gradient_model.h) to compile.
+enum class Gradients {
+  None,               ///< the model as it is
+  Combined,           ///< forward and backward in one program (`with_gradients`)
+  SavingForward,      ///< the forward, also returning the `<name>@saved` values
+  BackwardFromSaved,  ///< the backward, from seeds and the `<name>@saved` values
+};
 
 struct CompileOptions {
   /// Use OpenBLAS for f32/f64 MatMul and Gemm (else their pure expansion).
@@ -34,14 +43,17 @@ struct CompileOptions {
   /// afterwards (BLAS kept when `blas`); without `blas`, its `expand` steps that would choose
   /// BLAS expand the pure way.
   std::string pipeline = std::string(kDefaultPipeline);
+  /// A recorded recipe (transforms/recipe.h) replayed on the imported program instead of
+  /// `pipeline`; a step that does not apply is a UserError naming the step.
+  std::optional<transforms::Recipe> recipe;
   /// Optimization level of the generated C++ (0-3).
   int opt_level = 3;
   /// Accumulate per-kernel times.
   bool timers = true;
   /// Compile the vector-Jacobian product too (pipeline/gradient_model.h): inputs gain one seed
   /// per float output (`<output>@seed`), outputs one gradient per float parameter and input
-  /// (`<name>@grad`).
-  bool gradients = false;
+  /// (`<name>@grad`); or one of its two halves (`split_gradients`).
+  Gradients gradients = Gradients::None;
   /// Float initializers become inputs (by ONNX name) instead of constants baked into the
   /// model, so the caller owns them (sluice.torch.Module shares torch's parameters this way).
   bool parameters_as_inputs = false;

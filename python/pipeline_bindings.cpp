@@ -107,10 +107,17 @@ void bind_pipeline(py::module_& m) {
       .def_readwrite("epsilon", &pipeline::TrainingOptions::epsilon)
       .def_readwrite("weight_decay", &pipeline::TrainingOptions::weight_decay);
 
+  py::enum_<pipeline::Gradients>(m, "Gradients")
+      .value("none", pipeline::Gradients::None)
+      .value("combined", pipeline::Gradients::Combined)
+      .value("saving_forward", pipeline::Gradients::SavingForward)
+      .value("backward_from_saved", pipeline::Gradients::BackwardFromSaved);
+
   py::class_<CompileOptions>(m, "CompileOptions")
       .def(py::init<>())
       .def_readwrite("blas", &CompileOptions::blas)
       .def_readwrite("pipeline", &CompileOptions::pipeline)
+      .def_readwrite("recipe", &CompileOptions::recipe)
       .def_readwrite("opt_level", &CompileOptions::opt_level)
       .def_readwrite("timers", &CompileOptions::timers)
       .def_readwrite("gradients", &CompileOptions::gradients)
@@ -126,6 +133,7 @@ void bind_pipeline(py::module_& m) {
       .def_property_readonly("shape",
                              [](const ValueInfo& v) {
                                std::vector<std::string> dims;
+                               dims.reserve(v.shape.size());
                                for (const ir::Expr& d : v.shape) dims.push_back(d.str());
                                return dims;
                              })

@@ -13,26 +13,42 @@ import numpy as np
 from . import _core
 
 
+_GRADIENT_PROGRAMS = {False: "none", True: "combined", "none": "none", "combined": "combined",
+                      "forward": "saving_forward", "backward": "backward_from_saved"}
+
+
 def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, pipeline=None,
-                 gradients=False, parameters_as_inputs=False, training=None):
+                 gradients=False, parameters_as_inputs=False, training=None, recipe=None):
     """Imports and compiles an ONNX model for the CPU; returns a ``CompiledModel``.
 
     ``model`` is a file path, the serialized bytes, or an ``onnx.ModelProto``. ``input_shapes``
     fixes symbolic input dimensions ({"x": [4, 16]}) before shape inference. ``pipeline`` is
     the transformations applied to the imported program before code generation (a pipeline as
     ``sluice.transforms`` spells it, which may name plugin and Python transformations; None:
-    the default pipeline; "": none). With ``gradients``, the compiled model also computes the
+    the default pipeline; "": none). ``recipe`` (a ``sluice.transforms.Recipe`` or the path of
+    its JSON) is replayed instead, step by step as recorded; a step that does not apply is a
+    ``sluice.Error`` naming it. With ``gradients``, the compiled model also computes the
     vector-Jacobian product: it takes one seed per float output (``"<output>@seed"``) and
     returns one gradient per float initializer and float input (``"<name>@grad"``) of
-    loss = sum(output * seed); ``grad`` is the convenient spelling. With
-    ``parameters_as_inputs``, float initializers are inputs (by ONNX name) the caller passes."""
+    loss = sum(output * seed); ``grad`` is the convenient spelling. ``gradients="forward"`` and
+    ``"backward"`` compile its two halves instead: the forward, which also returns the values
+    the backward reads (``"<name>@saved"``), and the backward, which takes them with the seeds
+    and returns the gradients (``saved_values`` pairs them up). With ``parameters_as_inputs``,
+    float initializers are inputs (by ONNX name) the caller passes."""
     options = _core.CompileOptions()
-    options.gradients = bool(gradients)
+    if gradients not in _GRADIENT_PROGRAMS:
+        raise _core.Error(f"gradients={gradients!r}: expected True, False, 'combined', "
+                          "'forward' or 'backward'")
+    options.gradients = getattr(_core.Gradients, _GRADIENT_PROGRAMS[gradients])
     options.parameters_as_inputs = bool(parameters_as_inputs)
     if training is not None:
         options.training = training
+    if pipeline is not None and recipe is not None:
+        raise _core.Error("pipeline/recipe: give a pipeline or a recipe, not both")
     if pipeline is not None:
         options.pipeline = str(pipeline)
+    if recipe is not None:
+        options.recipe = _load_recipe(recipe)
     options.opt_level = int(opt_level)
     options.blas = bool(blas)
     options.timers = bool(timers)
@@ -43,6 +59,27 @@ def compile_onnx(model, input_shapes=None, opt_level=3, blas=True, timers=True, 
     if hasattr(model, "SerializeToString"):
         model = model.SerializeToString()
     return CompiledModel(_core.compile_onnx_bytes(bytes(model), "<memory>", options))
+
+
+def _load_recipe(recipe):
+    if isinstance(recipe, _core.transforms.Recipe):
+        return recipe
+    if not isinstance(recipe, (str, os.PathLike)):
+        raise _core.Error(f"recipe: expected a sluice.transforms.Recipe or the path of its JSON, "
+                          f"got {type(recipe).__name__}")
+    return _core.transforms.Recipe.load(os.fspath(recipe))
+
+
+def saved_values(forward, backward):
+    """For the two halves of a gradient model (``compile_onnx(..., gradients="forward")`` and
+    ``"backward"``): {backward input: forward output} for each saved value."""
+    outputs = {v.name for v in forward.outputs}
+    pairs = {}
+    for v in backward.inputs:
+        if not v.name.endswith(SAVED_SUFFIX):
+            continue
+        pairs[v.name] = v.name if v.name in outputs else v.name[: -len(SAVED_SUFFIX)]
+    return pairs
 
 
 _NUMPY_DTYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
@@ -69,6 +106,7 @@ def compile_training(model, loss="cross_entropy", optimizer="adamw", lr=1e-3, ou
 
 SEED_SUFFIX = "@seed"
 GRAD_SUFFIX = "@grad"
+SAVED_SUFFIX = "@saved"
 
 
 def grad(model, inputs, seeds=None, **compile_options):
