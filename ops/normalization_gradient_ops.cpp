@@ -432,29 +432,13 @@ void expand_softmax_cross_entropy_loss_grad(ExpansionContext& x) {
   check_scores(x, in, 2);
   if (x.output(0).shape != in.shape) x.fail("the output must be shaped like the scores");
   const std::string f = loss_factor(x, 0, 2, 3, t);
-  const auto stat_shape = reduced_shape(in.shape, {1}, true);
-  Reduction m;
-  m.input = in.name;
-  m.output = x.transient("max", t, stat_shape);
-  m.axes = {1};
-  m.init = lowest(t);
-  m.wcr = ir::WriteConflict::Max;
-  m.label = "sce_grad_max";
-  reduce(x, m);
-  Reduction s = m;
-  s.output = x.transient("sum", t, stat_shape);
-  s.init = literal(t, 0);
-  s.wcr = ir::WriteConflict::Sum;
-  s.accumulate = "exp(a - m)";
-  s.extras = {{"m", m.output}};
-  s.label = "sce_grad_sum";
-  reduce(x, s);
+  const SoftmaxStats stats = softmax_stats(x, in.name, in.shape, t, 1, "sce_grad");
   const Point p = param_point(x.params(in.shape));
   const Point row = reduced_point(p, {1}, true);
   pointwise(x, "sce_grad", in.shape,
             {{"a", in.name, point_subset(p), {}},
-             {"m", m.output, point_subset(row), {}},
-             {"s", s.output, point_subset(row), {}},
+             {"m", stats.max, point_subset(row), {}},
+             {"s", stats.sum, point_subset(row), {}},
              {"g", x.input_name(2), point_subset(target_point(p)), {}},
              {"f", f, point_subset(target_point(p)), {}}},
             "y = (exp(a - m) / s - select(cast<i64>(g) == _d1, " + literal(t, 1) + ", " +
