@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 import onnx
+import onnx.helper
 import onnx.numpy_helper
 import pytest
 import torch
@@ -91,6 +92,28 @@ def test_transformer_stack(causal):
     mask = torch.ones(batch, seq)
     mask[1, 8:] = 0.0
     check_gradients(model, (tokens, mask))
+
+
+def test_embedding_gradient_at_table_size_matches_np_add_at():
+    """GatherGrad on an embedding table of a realistic size, with repeated indices: the rows
+    that several positions read sum their adjoints (numpy's unbuffered np.add.at)."""
+    rng = np.random.default_rng(SEED)
+    table = onnx.numpy_helper.from_array(rng.standard_normal((1000, 16)).astype(np.float32),
+                                         "table")
+    ids = onnx.helper.make_tensor_value_info("ids", onnx.TensorProto.INT64, [64])
+    out = onnx.helper.make_tensor_value_info("out", onnx.TensorProto.FLOAT, [64, 16])
+    graph = onnx.helper.make_graph([onnx.helper.make_node("Gather", ["table", "ids"], ["out"])],
+                                   "embedding", [ids], [out], initializer=[table])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 13)])
+    indices = rng.integers(0, 1000, 64)
+    indices[10:20] = indices[0]  # one row read 11 times
+    indices[30] = indices[31] = 999
+    seed = rng.standard_normal((64, 16)).astype(np.float32)
+    grads, _ = sluice.grad(model.SerializeToString(), {"ids": indices}, {"out": seed})
+    expected = np.zeros((1000, 16), np.float32)
+    np.add.at(expected, indices, seed)
+    np.testing.assert_allclose(grads["table"], expected, rtol=1e-5, atol=1e-5,
+                               err_msg=f"seed {SEED}")
 
 
 def test_a_model_with_an_op_without_gradient_rule_names_it():
