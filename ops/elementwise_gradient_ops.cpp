@@ -252,14 +252,16 @@ void expand_elementwise_gradient(ExpansionContext& x) {
 // The element-wise ops the generic gradient op serves: one map with one tasklet each.
 std::span<const std::string_view> differentiable_elementwise_ops() {
   static constexpr std::string_view kDifferentiable[] = {
-      "Abs",     "Acos",  "Acosh",       "Add",       "Asin",      "Asinh",
-      "Atan",    "Atanh", "Ceil",        "Celu",      "Clip",      "Cos",
-      "Cosh",    "Div",   "Dropout",     "Elu",       "Erf",       "Exp",
-      "Floor",   "Gelu",  "HardSigmoid", "HardSwish", "LeakyRelu", "Log",
-      "Max",     "Mean",  "Min",         "Mish",      "Mul",       "Neg",
-      "Pow",     "PRelu", "Reciprocal",  "Relu",      "Round",     "Selu",
-      "Sigmoid", "Sign",  "Sin",         "Sinh",      "Softplus",  "Softsign",
-      "Sqrt",    "Sub",   "Sum",         "Tan",       "Tanh",      "ThresholdedRelu",
+      "Abs",         "Acos",      "Acosh",     "Add",        "Asin",
+      "Asinh",       "Atan",      "Atanh",     "Ceil",       "Celu",
+      "Clip",        "Cos",       "Cosh",      "Div",        "Dropout",
+      "Elu",         "Erf",       "Exp",       "Floor",      "Gelu",
+      "HardSigmoid", "HardSwish", "LeakyRelu", "Log",        "Max",
+      "Mean",        "Min",       "Mish",      "Mod",        "Mul",
+      "Neg",         "Pow",       "PRelu",     "Reciprocal", "Relu",
+      "Round",       "Selu",      "Shrink",    "Sigmoid",    "Sign",
+      "Sin",         "Sinh",      "Softplus",  "Softsign",   "Sqrt",
+      "Sub",         "Sum",       "Tan",       "Tanh",       "ThresholdedRelu",
       "Where"};
   return kDifferentiable;
 }
