@@ -34,7 +34,9 @@ std::vector<std::string_view> split_top_level(std::string_view text, char sep) {
   return parts;
 }
 
-bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+bool is_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
 
 }  // namespace
 
@@ -46,6 +48,21 @@ Expr subset_size(const Subset& subset) {
   Expr n = 1;
   for (const auto& r : subset) n = n * r.size();
   return n;
+}
+
+Subset whole_subset(const std::vector<Expr>& shape) {
+  Subset subset;
+  subset.reserve(shape.size());
+  for (const Expr& d : shape) subset.push_back({0, d, 1});
+  return subset;
+}
+
+Memlet whole_memlet(ContainerId data, const std::vector<Expr>& shape) {
+  Memlet m;
+  m.data = data;
+  m.subset = whole_subset(shape);
+  m.volume = subset_size(m.subset);
+  return m;
 }
 
 std::string subset_str(const Subset& subset) {
@@ -69,9 +86,9 @@ Subset parse_subset(std::string_view text) {
   for (auto dim : split_top_level(text, ',')) {
     auto parts = split_top_level(dim, ':');
     if (parts.size() > 3 || std::any_of(parts.begin(), parts.end(), is_blank))
-      throw UserError("subset '" + std::string(text) + "'",
-                      "expected 'index' or 'begin:end[:step]' in dimension '" +
-                          std::string(dim) + "'");
+      throw UserError(
+          "subset '" + std::string(text) + "'",
+          "expected 'index' or 'begin:end[:step]' in dimension '" + std::string(dim) + "'");
     if (parts.size() == 1) {
       subset.push_back(Range::index(parse_expr(parts[0])));
       continue;

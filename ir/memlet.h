@@ -54,4 +54,9 @@ struct Memlet {
   bool operator==(const Memlet&) const = default;
 };
 
+/// The subset `0:d0, 0:d1, ...` of every element of a container of `shape`.
+Subset whole_subset(const std::vector<Expr>& shape);
+/// A memlet moving every element of container `data` of `shape` (as a library node's edges do).
+Memlet whole_memlet(ContainerId data, const std::vector<Expr>& shape);
+
 }  // namespace sluice::ir

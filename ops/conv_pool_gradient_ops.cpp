@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/conv_window.h"
 #include "ops/expansion.h"
 #include "ops/index_helpers.h"
 #include "ops/op_groups.h"
@@ -29,53 +30,19 @@ namespace {
 
 using index::Point;
 
-struct Window {
-  std::size_t spatial = 0;
-  std::vector<ir::Expr> kernel;
-  std::vector<std::int64_t> strides;
-  std::vector<std::int64_t> dilations;
-  std::vector<std::int64_t> pad_begin;
-  std::vector<std::int64_t> pad_end;
-};
-
-std::vector<std::int64_t> ints_or(const ExpansionContext& x, const char* name, std::size_t n,
-                                  std::int64_t fallback) {
-  auto v = x.attr_ints(name, std::vector<std::int64_t>(n, fallback));
-  if (v.size() != n)
-    x.fail("'" + std::string(name) + "' has " + std::to_string(v.size()) + " entries; expected " +
-           std::to_string(n));
-  return v;
-}
-
-// The geometry from explicit attributes (the rules resolve auto_pad before building the op).
-Window window_of(const ExpansionContext& x, std::vector<ir::Expr> kernel) {
-  Window w;
-  w.spatial = kernel.size();
-  w.kernel = std::move(kernel);
-  w.strides = ints_or(x, "strides", w.spatial, 1);
-  w.dilations = ints_or(x, "dilations", w.spatial, 1);
-  for (std::size_t i = 0; i < w.spatial; ++i)
-    if (w.strides[i] <= 0 || w.dilations[i] <= 0) x.fail("strides and dilations must be positive");
-  const auto pads = ints_or(x, "pads", 2 * w.spatial, 0);
-  w.pad_begin.assign(pads.begin(), pads.begin() + static_cast<std::ptrdiff_t>(w.spatial));
-  w.pad_end.assign(pads.begin() + static_cast<std::ptrdiff_t>(w.spatial), pads.end());
-  return w;
-}
-
 // `kernel_shape`, or the whole spatial extent of `in_shape` (global pooling) when absent.
 Window pool_window(const ExpansionContext& x, const std::vector<ir::Expr>& in_shape) {
   if (in_shape.size() < 3) x.fail("the input must have rank 3 or more");
   std::vector<ir::Expr> kernel;
   if (!x.has_attr("kernel_shape")) {
     kernel.assign(in_shape.begin() + 2, in_shape.end());
-    Window w = window_of(x, kernel);
-    return w;
+    return forward_window(x, kernel);
   }
   for (const std::int64_t k : x.attr_ints("kernel_shape")) kernel.emplace_back(k);
   if (kernel.size() + 2 != in_shape.size())
     x.fail("'kernel_shape' has " + std::to_string(kernel.size()) +
            " entries but the input has rank " + std::to_string(in_shape.size()));
-  return window_of(x, kernel);
+  return forward_window(x, kernel);
 }
 
 void append_condition(std::string& all, const std::string& more) {
@@ -83,39 +50,11 @@ void append_condition(std::string& all, const std::string& more) {
   all += (all.empty() ? "" : " && ") + more;
 }
 
-// What an index reads along the spatial dims: the point (clamped into the container when it
-// can fall outside) and the tasklet condition that it is inside ("" when always inside).
-struct Read {
-  Point point;
-  std::string inside;
-};
-
-// Forward direction: tap `k` of window `o` reads input position o * s - pad + k * d.
-Read forward_tap(const Window& w, const std::vector<ir::Expr>& in_shape, Point lead, const Point& o,
-                 const Point& k, const std::vector<ir::Expr>& out_shape) {
-  Read read{std::move(lead), {}};
-  for (std::size_t i = 0; i < w.spatial; ++i) {
-    const ir::Expr n = in_shape[2 + i];
-    const ir::Expr pos = o[i] * w.strides[i] - w.pad_begin[i] + k[i] * w.dilations[i];
-    const ir::Expr reach =
-        (out_shape[2 + i] - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] - w.pad_begin[i];
-    const auto slack = (n - 1 - reach).constant_value();
-    if (w.pad_begin[i] == 0 && slack && *slack >= 0) {
-      read.point.push_back(pos);
-      continue;
-    }
-    read.point.push_back(ir::min(ir::max(pos, 0), n - 1));
-    const std::string t = index::tasklet_text(pos);
-    append_condition(read.inside, index::cat({t, " >= 0 && ", t, " < ", index::tasklet_text(n)}));
-  }
-  return read;
-}
-
 // Backward direction: the window o whose tap `k` reads input position i, o = (i + pad - k * d)
 // / s, when the division is exact and o is inside the output.
-Read window_of_tap(const Window& w, const std::vector<ir::Expr>& out_shape, Point lead,
-                   const Point& i_spatial, const Point& k) {
-  Read read{std::move(lead), {}};
+Tap window_of_tap(const Window& w, const std::vector<ir::Expr>& out_shape, Point lead,
+                  const Point& i_spatial, const Point& k) {
+  Tap read{std::move(lead), {}};
   for (std::size_t i = 0; i < w.spatial; ++i) {
     const ir::Expr t = i_spatial[i] + w.pad_begin[i] - k[i] * w.dilations[i];
     const std::int64_t s = w.strides[i];
@@ -157,7 +96,7 @@ void expand_conv_grad(ExpansionContext& x) {
   if (in.rank() < 3 || weights.rank() != in.rank() || dy.rank() != in.rank())
     x.fail("X, W and dY must have the same rank >= 3");
   const Window w =
-      window_of(x, std::vector<ir::Expr>(weights.shape.begin() + 2, weights.shape.end()));
+      forward_window(x, std::vector<ir::Expr>(weights.shape.begin() + 2, weights.shape.end()));
   const std::int64_t group = x.attr_int("group", 1);
   if (group <= 0) x.fail("group must be positive");
   for (const int k : {0, 1})
@@ -181,7 +120,7 @@ void expand_conv_grad(ExpansionContext& x) {
     const Point k(r.exprs.begin() + 1, r.exprs.end());
     const ir::Expr g = group == 1 ? ir::Expr(0) : ir::floordiv(o[1], cg);
     const ir::Expr m = group == 1 ? r.exprs[0] : g * mg + r.exprs[0];
-    const Read read = window_of_tap(w, dy.shape, {o[0], m}, Point(o.begin() + 2, o.end()), k);
+    const Tap read = window_of_tap(w, dy.shape, {o[0], m}, Point(o.begin() + 2, o.end()), k);
     Point wpt{m, group == 1 ? o[1] : o[1] - g * cg};
     wpt.insert(wpt.end(), k.begin(), k.end());
     index::reduce_map(x, "conv_grad_input", p.ranges, r.ranges,
@@ -201,8 +140,8 @@ void expand_conv_grad(ExpansionContext& x) {
     const index::InnerParams r = index::inner_params(extents);
     const Point o(r.exprs.begin() + 1, r.exprs.end());
     const ir::Expr channel = group == 1 ? q[1] : ir::floordiv(q[0], mg) * cg + q[1];
-    const Read read =
-        forward_tap(w, in.shape, {r.exprs[0], channel}, o, Point(q.begin() + 2, q.end()), dy.shape);
+    const Tap read =
+        window_tap(w, in.shape, {r.exprs[0], channel}, o, Point(q.begin() + 2, q.end()), dy.shape);
     Point gpt{r.exprs[0], q[0]};
     gpt.insert(gpt.end(), o.begin(), o.end());
     index::reduce_map(
@@ -223,21 +162,6 @@ void expand_conv_grad(ExpansionContext& x) {
     bias.label = "conv_grad_bias";
     reduce(x, bias);
   }
-}
-
-// The number of taps of window o inside [lo, hi) along every spatial dim (as the forward
-// AveragePool divides by).
-ir::Expr taps_inside(const Window& w, const Point& o, const std::vector<ir::Expr>& lo,
-                     const std::vector<ir::Expr>& hi) {
-  ir::Expr count = 1;
-  for (std::size_t i = 0; i < w.spatial; ++i) {
-    const ir::Expr base = o[i] * w.strides[i] - w.pad_begin[i];
-    const std::int64_t d = w.dilations[i];
-    const ir::Expr k_min = ir::max(ir::Expr(0), -ir::floordiv(base - lo[i], d));
-    const ir::Expr k_max = ir::min(w.kernel[i] - 1, ir::floordiv(hi[i] - 1 - base, d));
-    count = count * ir::max(k_max - k_min + 1, 0);
-  }
-  return count;
 }
 
 // dX[n, c, i] = sum over the windows o that read i of dY[n, c, o] / count(o).
@@ -273,8 +197,7 @@ void expand_average_pool_grad(ExpansionContext& x) {
                    "s = g / " + count_as(t, count) + ";", {{"s", scaled, sp.index}});
   index::fill(x, "average_pool_grad_zero", dx.name, index::literal(t, 0));
   const index::InnerParams r = index::inner_params(w.kernel);
-  const Read read =
-      window_of_tap(w, dy.shape, {i[0], i[1]}, Point(i.begin() + 2, i.end()), r.exprs);
+  const Tap read = window_of_tap(w, dy.shape, {i[0], i[1]}, Point(i.begin() + 2, i.end()), r.exprs);
   index::reduce_map(x, "average_pool_grad", p.ranges, r.ranges,
                     {{"s", scaled, index::subset_text(read.point)}},
                     "y = " + guarded(read.inside, "s", t) + ";",
@@ -303,8 +226,8 @@ void expand_max_pool_grad(ExpansionContext& x) {
                    {{"k", winner, wp.index}});
   {
     const index::InnerParams r = index::inner_params(w.kernel);
-    const Read tap =
-        forward_tap(w, in.shape, {o[0], o[1]}, Point(o.begin() + 2, o.end()), r.exprs, dy.shape);
+    const Tap tap =
+        window_tap(w, in.shape, {o[0], o[1]}, Point(o.begin() + 2, o.end()), r.exprs, dy.shape);
     std::string hit = tap.inside;
     append_condition(hit, "a == m");
     index::reduce_map(x, "max_pool_grad_winner", wp.ranges, r.ranges,
@@ -329,8 +252,7 @@ void expand_max_pool_grad(ExpansionContext& x) {
   }
   index::fill(x, "max_pool_grad_zero", dx.name, zero);
   const index::InnerParams r = index::inner_params(w.kernel);
-  const Read read =
-      window_of_tap(w, dy.shape, {i[0], i[1]}, Point(i.begin() + 2, i.end()), r.exprs);
+  const Tap read = window_of_tap(w, dy.shape, {i[0], i[1]}, Point(i.begin() + 2, i.end()), r.exprs);
   std::string hit = read.inside;
   append_condition(hit, "k == " + index::tasklet_text(tap_number(w, r.exprs)));
   index::reduce_map(x, "max_pool_grad", p.ranges, r.ranges,

@@ -13,11 +13,14 @@
 // forward tasklet instead of storing anything is what lets Dropout's gradient regenerate its
 // mask from (seed, offset, element index).
 
+#include "ops/elementwise_gradient_ops.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -244,22 +247,27 @@ void expand_elementwise_gradient(ExpansionContext& x) {
   nested_map(x, label, params, {}, ins, ir::print_tasklet(code), outs);
 }
 
-// The element-wise ops the generic gradient op serves: one map with one tasklet each.
-constexpr std::string_view kDifferentiable[] = {
-    "Abs",     "Acos",  "Acosh",       "Add",       "Asin",      "Asinh",
-    "Atan",    "Atanh", "Ceil",        "Celu",      "Clip",      "Cos",
-    "Cosh",    "Div",   "Dropout",     "Elu",       "Erf",       "Exp",
-    "Floor",   "Gelu",  "HardSigmoid", "HardSwish", "LeakyRelu", "Log",
-    "Max",     "Mean",  "Min",         "Mish",      "Mul",       "Neg",
-    "Pow",     "PRelu", "Reciprocal",  "Relu",      "Round",     "Selu",
-    "Sigmoid", "Sign",  "Sin",         "Sinh",      "Softplus",  "Softsign",
-    "Sqrt",    "Sub",   "Sum",         "Tan",       "Tanh",      "ThresholdedRelu",
-    "Where"};
-
 }  // namespace
 
+// The element-wise ops the generic gradient op serves: one map with one tasklet each.
+std::span<const std::string_view> differentiable_elementwise_ops() {
+  static constexpr std::string_view kDifferentiable[] = {
+      "Abs",         "Acos",      "Acosh",     "Add",        "Asin",
+      "Asinh",       "Atan",      "Atanh",     "Ceil",       "Celu",
+      "Clip",        "Cos",       "Cosh",      "Div",        "Dropout",
+      "Elu",         "Erf",       "Exp",       "Floor",      "Gelu",
+      "HardSigmoid", "HardSwish", "LeakyRelu", "Log",        "Max",
+      "Mean",        "Min",       "Mish",      "Mod",        "Mul",
+      "Neg",         "Pow",       "PRelu",     "Reciprocal", "Relu",
+      "Round",       "Selu",      "Shrink",    "Sigmoid",    "Sign",
+      "Sin",         "Sinh",      "Softplus",  "Softsign",   "Sqrt",
+      "Sub",         "Sum",       "Tan",       "Tanh",       "ThresholdedRelu",
+      "Where"};
+  return kDifferentiable;
+}
+
 void add_elementwise_gradient_ops(OpTable& table) {
-  for (const std::string_view op : kDifferentiable)
+  for (const std::string_view op : differentiable_elementwise_ops())
     table.add(std::string(op) + std::string(kGradSuffix), expand_elementwise_gradient);
 }
 

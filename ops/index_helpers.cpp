@@ -152,6 +152,16 @@ std::string highest(ir::DType dtype) {
   return literal(dtype, std::numeric_limits<double>::infinity());
 }
 
+ir::Expr slice_start(const ir::Expr& dim, std::int64_t start, std::int64_t step) {
+  if (const auto n = dim.constant_value()) {
+    std::int64_t s = start < 0 ? std::max<std::int64_t>(start, -*n) + *n : start;
+    s = step > 0 ? std::clamp<std::int64_t>(s, 0, *n) : std::clamp<std::int64_t>(s, 0, *n - 1);
+    return s;
+  }
+  if (start < 0) return ir::max(dim + start, 0);
+  return step > 0 ? ir::min(ir::Expr(start), dim) : ir::min(ir::Expr(start), dim - 1);
+}
+
 std::int64_t constant_dim(const ExpansionContext& x, const ir::Expr& dim, std::string_view what) {
   const auto v = dim.constant_value();
   if (!v) x.fail(std::string(what) + " must be a known size, not " + dim.str());

@@ -42,6 +42,9 @@ std::string literal(ir::DType dtype, double value);
 std::string lowest(ir::DType dtype);
 std::string highest(ir::DType dtype);
 
+/// The first index a slice (or its gradient) touches along an axis of size `dim` for the ONNX
+/// `start` and `step`, clamped as ONNX says.
+ir::Expr slice_start(const ir::Expr& dim, std::int64_t start, std::int64_t step);
 /// The value of a dimension that must be known when expanding (kernel sizes, resized dims).
 std::int64_t constant_dim(const ExpansionContext& x, const ir::Expr& dim, std::string_view what);
 /// True when some dimension is the constant 0 (the tensor holds nothing: no map is built).

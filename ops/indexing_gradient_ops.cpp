@@ -12,7 +12,6 @@
 // lands on it (write-conflict sum). That is |dX| * |indices| work; a library-backed scatter is
 // what an embedding table of real size wants.
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,17 +26,6 @@ namespace sluice::ops {
 namespace {
 
 using index::Point;
-
-// The first index a slice reads along one axis, clamped as ONNX says (as Slice does).
-ir::Expr slice_start(const ir::Expr& dim, std::int64_t start, std::int64_t step) {
-  if (const auto n = dim.constant_value()) {
-    std::int64_t s = start < 0 ? std::max<std::int64_t>(start, -*n) + *n : start;
-    s = step > 0 ? std::clamp<std::int64_t>(s, 0, *n) : std::clamp<std::int64_t>(s, 0, *n - 1);
-    return s;
-  }
-  if (start < 0) return ir::max(dim + start, 0);
-  return step > 0 ? ir::min(ir::Expr(start), dim) : ir::min(ir::Expr(start), dim - 1);
-}
 
 void expand_slice_grad(ExpansionContext& x) {
   const ir::Container dy = x.input(0);
@@ -58,7 +46,7 @@ void expand_slice_grad(ExpansionContext& x) {
     const auto d = static_cast<std::size_t>(normalize_axis(x, axes[i], rank, "axes entry"));
     if (steps[i] == 0) x.fail("a step is 0");
     step[d] = steps[i];
-    first[d] = slice_start(dx.shape[d], starts[i], steps[i]);
+    first[d] = index::slice_start(dx.shape[d], starts[i], steps[i]);
   }
   if (index::outputs_empty(x)) return;
   index::fill(x, "slice_grad_zero", dx.name, index::literal(dx.dtype, 0));

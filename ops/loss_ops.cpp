@@ -101,24 +101,8 @@ void expand_softmax_cross_entropy_loss(ExpansionContext& x) {
   // log_softmax over the class axis 1.
   const std::string logp =
       x.has_output(1) ? x.output_name(1) : x.transient("log_prob", t, in.shape);
-  const auto stat_shape = reduced_shape(in.shape, {1}, true);
-  Reduction m;
-  m.input = in.name;
-  m.output = x.transient("max", t, stat_shape);
-  m.axes = {1};
-  m.init = lowest(t);
-  m.wcr = ir::WriteConflict::Max;
-  m.label = "sce_max";
-  reduce(x, m);
-  Reduction s = m;
-  s.output = x.transient("sum", t, stat_shape);
-  s.init = literal(t, 0);
-  s.wcr = ir::WriteConflict::Sum;
-  s.accumulate = "exp(a - m)";
-  s.extras = {{"m", m.output}};
-  s.label = "sce_sum";
-  reduce(x, s);
-  elementwise_on(x, "log_softmax", {{"a", in.name}, {"b", m.output}, {"c", s.output}},
+  const SoftmaxStats stats = softmax_stats(x, in.name, in.shape, t, 1, "sce");
+  elementwise_on(x, "log_softmax", {{"a", in.name}, {"b", stats.max}, {"c", stats.sum}},
                  "y = a - b - log(c);", {{"y", logp}}, in.shape);
   negative_log_likelihood(x, logp);
 }

@@ -7,6 +7,10 @@
 //   LogSoftmaxGrad(Y, dY)               dX = dY - exp(Y) * sum(dY, axis)
 //   LayerNormalizationGrad(X, Scale, dY)        -> dX, dScale, dB   (each output optional)
 //   BatchNormalizationGrad(X, Scale, Mean, Var, dY) -> dX, dScale, dB, dMean, dVar (inference)
+//   ChannelNormalizationGrad(X, Scale, dY)      -> dX, dScale, dB   (each output optional):
+//                                       statistics over `axes`, Scale per channel (dim 1)
+//   MeanVarianceNormalizationGrad(X, dY) -> dX   over `axes`
+//   LpNormalizationGrad(X, dY)          -> dX    along `axis`, `p` 1 or 2
 //   ReduceGrad(dY [, X [, Y]])          dX of a Reduce* node; `mode` names the reduction
 //   NegativeLogLikelihoodLossGrad(dL, Target [, Weight]) -> dX
 //   SoftmaxCrossEntropyLossGrad(dL, X, Target [, Weight]) -> dX
@@ -16,6 +20,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -92,10 +97,11 @@ void accumulate(ExpansionContext& x, const std::string& label, const std::vector
   nested_map(x, label, outer, inner, ins, code, outs);
 }
 
-// mean and 1 / sqrt(var + epsilon) of `input` over `axes` (keepdims), two passes as the forward
-// op computes them.
-std::pair<std::string, std::string> moments(ExpansionContext& x, const std::string& input,
-                                            const std::vector<std::int64_t>& axes, double epsilon) {
+// mean and `spread(var)` of `input` over `axes` (keepdims), two passes as the forward ops
+// compute them; the spread is named `spread_name`.
+std::pair<std::string, std::string> mean_and_spread(
+    ExpansionContext& x, const std::string& input, const std::vector<std::int64_t>& axes,
+    const std::string& spread_name, const std::function<std::string(const std::string&)>& spread) {
   const ir::Container in = x.container(input);
   const ir::DType t = in.dtype;
   const std::string n = count_as(t, reduced_count(in.shape, axes));
@@ -109,13 +115,22 @@ std::pair<std::string, std::string> moments(ExpansionContext& x, const std::stri
   m.label = "mean";
   reduce(x, m);
   Reduction v = m;
-  v.output = x.transient("inv_std_dev", t, stat_shape);
+  v.output = x.transient(spread_name, t, stat_shape);
   v.accumulate = "(a - m) * (a - m)";
-  v.finalize = literal(t, 1) + " / sqrt(s / " + n + " + " + literal(t, epsilon) + ")";
+  v.finalize = spread("(s / " + n + ")");
   v.extras = {{"m", m.output}};
-  v.label = "inv_std_dev";
+  v.label = spread_name;
   reduce(x, v);
   return {m.output, v.output};
+}
+
+// mean and 1 / sqrt(var + epsilon) (LayerNormalization, InstanceNormalization).
+std::pair<std::string, std::string> moments(ExpansionContext& x, const std::string& input,
+                                            const std::vector<std::int64_t>& axes, double epsilon) {
+  const ir::DType t = x.container(input).dtype;
+  return mean_and_spread(x, input, axes, "inv_std_dev", [&](const std::string& var) {
+    return literal(t, 1) + " / sqrt(" + var + " + " + literal(t, epsilon) + ")";
+  });
 }
 
 void check_float(const ExpansionContext& x, int k) {
@@ -186,6 +201,116 @@ void expand_layer_normalization_grad(ExpansionContext& x) {
   if (x.has_output(2)) sums.emplace_back(x.output_name(2), "b");
   if (!sums.empty())
     accumulate(x, "layernorm_grad_params", in.shape, leading, false, row, "", sums);
+}
+
+// y = (x - mean) * inv * scale[c] + b[c], the statistics over `axes` (InstanceNormalization:
+// the spatial dims; BatchNormalization in training mode: the batch and the spatial dims), the
+// parameters per channel (dim 1). With g = dy * scale[c] and means over `axes`,
+//   dx = inv * (g - mean(g) - xhat * mean(g * xhat))
+//   dscale[c] = sum over every dim but 1 of dy * xhat;  db[c] = sum over those of dy.
+void expand_channel_normalization_grad(ExpansionContext& x) {
+  check_float(x, 0);
+  const ir::Container in = x.input(0);
+  const ir::Container scale = x.input(1);
+  const ir::Container dy = x.input(2);
+  check_same_shape(x, in, dy);
+  if (in.rank() < 2) x.fail("the input must have rank 2 or more");
+  if (scale.shape != std::vector<ir::Expr>{in.shape[1]})
+    x.fail("the scale must have the shape [C]");
+  for (const int k : {1, 2})
+    if (x.has_output(k) && x.output(k).shape != scale.shape)
+      x.fail("output " + std::to_string(k) + " must have the shape [C]");
+  const ir::DType t = in.dtype;
+  const auto rank = static_cast<std::int64_t>(in.rank());
+  const auto axes = normalize_axes(x, x.attr_ints("axes"), rank);
+  if (std::find(axes.begin(), axes.end(), 1) != axes.end())
+    x.fail("'axes' includes the channel dim 1");
+  const auto [mean, inv] = moments(x, in.name, axes, x.attr_float("epsilon", 1e-5));
+  const Ins row{{"a", in.name}, {"b", dy.name}, {"m", mean}, {"v", inv}};
+  if (x.has_output(0)) {
+    const auto stat_shape = reduced_shape(in.shape, axes, true);
+    const std::string sg = x.transient("sum_g", t, stat_shape);
+    const std::string sgx = x.transient("sum_g_xhat", t, stat_shape);
+    accumulate(x, "channelnorm_grad_sums", in.shape, axes, true, row, "",
+               {{sg, "b"}, {sgx, "b * (a - m) * v"}});
+    // The scale is read at the channel (a [C] container would broadcast against the last dim).
+    const Point p = param_point(x.params(in.shape));
+    const Point at = reduced_point(p, axes, true);
+    const std::string n = count_as(t, reduced_count(in.shape, axes));
+    pointwise(x, "channelnorm_grad", in.shape,
+              {{"a", in.name, point_subset(p), {}},
+               {"b", dy.name, point_subset(p), {}},
+               {"c", scale.name, point_subset({p.at(1)}), {}},
+               {"m", mean, point_subset(at), {}},
+               {"v", inv, point_subset(at), {}},
+               {"p", sg, point_subset(at), {}},
+               {"q", sgx, point_subset(at), {}}},
+              "y = c * v * (b - p / " + n + " - (a - m) * v * q / " + n + ");",
+              {{"y", x.output_name(0), point_subset(p), {}}});
+  }
+  Ins sums;
+  if (x.has_output(1)) sums.emplace_back(x.output_name(1), "b * (a - m) * v");
+  if (x.has_output(2)) sums.emplace_back(x.output_name(2), "b");
+  std::vector<std::int64_t> all_but_channel{0};
+  for (std::int64_t d = 2; d < rank; ++d) all_but_channel.push_back(d);
+  if (!sums.empty())
+    accumulate(x, "channelnorm_grad_params", in.shape, all_but_channel, false, row, "", sums);
+}
+
+// MeanVarianceNormalization: y = (x - mean) / (sd + 1e-9) over `axes`, sd = sqrt(var). With
+// D = sd + 1e-9 and c = mean(dy * (x - mean)),
+//   dx = (dy - mean(dy)) / D - c * (x - mean) / (sd * D^2)
+// (the second term is 0 where sd is 0: the forward output is 0 there whatever x does).
+void expand_mean_variance_normalization_grad(ExpansionContext& x) {
+  check_float(x, 0);
+  const ir::Container in = x.input(0);
+  const ir::Container dy = x.input(1);
+  check_same_shape(x, in, dy);
+  const ir::DType t = in.dtype;
+  const auto rank = static_cast<std::int64_t>(in.rank());
+  const auto axes = normalize_axes(x, x.attr_ints("axes"), rank);
+  const auto [mean, sd] = mean_and_spread(
+      x, in.name, axes, "std_dev", [](const std::string& var) { return "sqrt(" + var + ")"; });
+  const auto stat_shape = reduced_shape(in.shape, axes, true);
+  const std::string sg = x.transient("sum_g", t, stat_shape);
+  const std::string sgd = x.transient("sum_g_dev", t, stat_shape);
+  const Ins row{{"a", in.name}, {"b", dy.name}, {"m", mean}};
+  accumulate(x, "mvn_grad_sums", in.shape, axes, true, row, "", {{sg, "b"}, {sgd, "b * (a - m)"}});
+  const std::string n = count_as(t, reduced_count(in.shape, axes));
+  const std::string zero = literal(t, 0);
+  elementwise_on(x, "mvn_grad",
+                 {{"a", in.name}, {"b", dy.name}, {"m", mean}, {"s", sd}, {"p", sg}, {"q", sgd}},
+                 "let d: " + type_name(t) + " = s + " + literal(t, 1e-9) + ";\n" + "y = (b - p / " +
+                     n + ") / d - select(s == " + zero + ", " + zero + ", q / " + n +
+                     " * (a - m) / (s * d * d));",
+                 {{"y", x.output_name(0)}}, in.shape);
+}
+
+// LpNormalization: y = x / |x|_p along `axis`. With s = sum(dy * x) along the axis,
+//   p = 2: dx = dy / n - x * s / n^3;   p = 1: dx = dy / n - sign(x) * s / n^2.
+void expand_lp_normalization_grad(ExpansionContext& x) {
+  check_float(x, 0);
+  const ir::Container in = x.input(0);
+  const ir::Container dy = x.input(1);
+  check_same_shape(x, in, dy);
+  const ir::DType t = in.dtype;
+  const auto rank = static_cast<std::int64_t>(in.rank());
+  const std::int64_t axis = normalize_axis(x, x.attr_int("axis", -1), rank);
+  const std::int64_t p = x.attr_int("p", 2);
+  if (p != 1 && p != 2) x.fail("attribute 'p' is " + std::to_string(p) + "; expected 1 or 2");
+  const auto stat_shape = reduced_shape(in.shape, {axis}, true);
+  const std::string acc = x.transient("norm_acc", t, stat_shape);
+  const std::string sgx = x.transient("sum_g_x", t, stat_shape);
+  const Ins row{{"a", in.name}, {"b", dy.name}};
+  accumulate(x, "lpnorm_grad_sums", in.shape, {axis}, true, row, "",
+             {{acc, p == 1 ? "abs(a)" : "a * a"}, {sgx, "b * a"}});
+  const std::string zero = literal(t, 0);
+  const std::string code =
+      p == 1 ? "y = b / n - select(a > " + zero + ", " + literal(t, 1) + ", select(a < " + zero +
+                   ", " + literal(t, -1) + ", " + zero + ")) * s / (n * n);"
+             : "let r: " + type_name(t) + " = sqrt(n);\ny = b / r - a * s / (r * r * r);";
+  elementwise_on(x, "lpnorm_grad", {{"a", in.name}, {"b", dy.name}, {"n", acc}, {"s", sgx}}, code,
+                 {{"y", x.output_name(0)}}, in.shape);
 }
 
 // Inference form, y = (x - mean) * inv * scale + b with inv = 1 / sqrt(var + epsilon) per
@@ -301,9 +426,11 @@ void expand_reduce_grad(ExpansionContext& x) {
     reads_y = true;
   } else if (mode == "max" || mode == "min") {
     reads_y = true;
+  } else if (mode == "prod") {
+    code = "";  // below: from the zero count and the product of the non-zero elements
   } else {
     x.fail("attribute 'mode' is '" + mode +
-           "'; expected sum, mean, sum_square, l1, l2, log_sum, log_sum_exp, max or min");
+           "'; expected sum, mean, sum_square, l1, l2, log_sum, log_sum_exp, max, min or prod");
   }
   if (reads_x && (!x.has_input(1) || x.input(1).shape != out.shape))
     x.fail("mode '" + mode + "' reads the forward input (input 1), shaped like the output");
@@ -334,6 +461,32 @@ void expand_reduce_grad(ExpansionContext& x) {
         {{"s", ties, point_subset(at), ir::WriteConflict::Sum}});
     ins.emplace_back("c", ties);
     code = "select(a == b, d / c, " + zero + ")";
+  }
+  if (mode == "prod") {
+    // d prod / d a_i is the product of the other elements of the row: q / a_i without zeros
+    // in the row, q (the product of the non-zero ones) at the only zero, 0 with more zeros.
+    // Dividing Y by a_i would give nan at a zero.
+    const std::string one = literal(t, 1);
+    Reduction zeros;
+    zeros.input = x.input_name(1);
+    zeros.output = x.transient("zeros", t, dy.shape);
+    zeros.axes = axes;
+    zeros.keepdims = keepdims;
+    zeros.init = zero;
+    zeros.accumulate = "select(a == " + zero + ", " + one + ", " + zero + ")";
+    zeros.label = "reduce_grad_zeros";
+    reduce(x, zeros);
+    Reduction nonzero = zeros;
+    nonzero.output = x.transient("nonzero_prod", t, dy.shape);
+    nonzero.init = one;
+    nonzero.accumulate = "select(a == " + zero + ", " + one + ", a)";
+    nonzero.wcr = ir::WriteConflict::Product;
+    nonzero.label = "reduce_grad_nonzero_prod";
+    reduce(x, nonzero);
+    ins.emplace_back("z", zeros.output);
+    ins.emplace_back("q", nonzero.output);
+    code = "d * select(z == " + zero + ", q / a, select(z == " + one + " && a == " + zero +
+           ", q, " + zero + "))";
   }
   std::vector<Port> ports;
   for (const auto& [conn, name] : ins)
@@ -432,29 +585,13 @@ void expand_softmax_cross_entropy_loss_grad(ExpansionContext& x) {
   check_scores(x, in, 2);
   if (x.output(0).shape != in.shape) x.fail("the output must be shaped like the scores");
   const std::string f = loss_factor(x, 0, 2, 3, t);
-  const auto stat_shape = reduced_shape(in.shape, {1}, true);
-  Reduction m;
-  m.input = in.name;
-  m.output = x.transient("max", t, stat_shape);
-  m.axes = {1};
-  m.init = lowest(t);
-  m.wcr = ir::WriteConflict::Max;
-  m.label = "sce_grad_max";
-  reduce(x, m);
-  Reduction s = m;
-  s.output = x.transient("sum", t, stat_shape);
-  s.init = literal(t, 0);
-  s.wcr = ir::WriteConflict::Sum;
-  s.accumulate = "exp(a - m)";
-  s.extras = {{"m", m.output}};
-  s.label = "sce_grad_sum";
-  reduce(x, s);
+  const SoftmaxStats stats = softmax_stats(x, in.name, in.shape, t, 1, "sce_grad");
   const Point p = param_point(x.params(in.shape));
   const Point row = reduced_point(p, {1}, true);
   pointwise(x, "sce_grad", in.shape,
             {{"a", in.name, point_subset(p), {}},
-             {"m", m.output, point_subset(row), {}},
-             {"s", s.output, point_subset(row), {}},
+             {"m", stats.max, point_subset(row), {}},
+             {"s", stats.sum, point_subset(row), {}},
              {"g", x.input_name(2), point_subset(target_point(p)), {}},
              {"f", f, point_subset(target_point(p)), {}}},
             "y = (exp(a - m) / s - select(cast<i64>(g) == _d1, " + literal(t, 1) + ", " +
@@ -506,6 +643,9 @@ void add_normalization_gradient_ops(OpTable& table) {
   table.add("LogSoftmaxGrad", softmax_grad(true));
   table.add("MSELossGrad", expand_mse_loss_grad);
   table.add("NegativeLogLikelihoodLossGrad", expand_nll_loss_grad);
+  table.add("ChannelNormalizationGrad", expand_channel_normalization_grad);
+  table.add("LpNormalizationGrad", expand_lp_normalization_grad);
+  table.add("MeanVarianceNormalizationGrad", expand_mean_variance_normalization_grad);
   table.add("ReduceGrad", expand_reduce_grad);
   table.add("SoftmaxCrossEntropyLossGrad", expand_softmax_cross_entropy_loss_grad);
   table.add("SoftmaxGrad", softmax_grad(false));

@@ -171,11 +171,45 @@ void channel_map(ExpansionContext& x, const std::string& label,
   pointwise(x, label, shape, ins, code, {{"y", x.output_name(0), point_subset(p), {}}});
 }
 
+// Training mode: the statistics of this batch, over every dim but the channel (dim 1); the
+// population variance, as ONNX's reference computes it. Outputs 1 and 2, when asked for, are the
+// running statistics input * momentum + batch * (1 - momentum).
+void batch_normalization_training(ExpansionContext& x) {
+  const ir::Container in = x.input(0);
+  const ir::DType t = in.dtype;
+  const auto rank = static_cast<std::int64_t>(in.rank());
+  std::vector<std::int64_t> axes{0};
+  for (std::int64_t d = 2; d < rank; ++d) axes.push_back(d);
+  const std::string mean = mean_of(x, "batch_mean", in.name, axes, t);
+  const std::string var =
+      variance_of(x, "batch_var", in.name, mean, axes, t, [](const std::string& v) { return v; });
+  channel_map(x, "batchnorm", {{"a", in.name}, {"m", mean}, {"v", var}},
+              {{"s", x.input_name(1)}, {"b", x.input_name(2)}},
+              "y = (a - m) / sqrt(v + " + lit(t, x.attr_float("epsilon", 1e-5)) + ") * s + b;");
+  const double momentum = x.attr_float("momentum", 0.9);
+  for (const int k : {1, 2}) {
+    if (!x.has_output(k)) continue;
+    const ir::Container out = x.output(k);
+    if (out.shape != std::vector<ir::Expr>{in.shape[1]})
+      x.fail("output " + std::to_string(k) + " must have the shape [C]");
+    const Point c = param_point(x.params(out.shape));
+    Point at(in.rank(), ir::Expr(0));
+    at[1] = c[0];
+    pointwise(x, k == 1 ? "batchnorm_running_mean" : "batchnorm_running_var", out.shape,
+              {{"r", x.input_name(k + 2), point_subset(c), {}},
+               {"s", k == 1 ? mean : var, point_subset(at), {}}},
+              "y = r * " + lit(t, momentum) + " + s * " + lit(t, 1.0 - momentum) + ";",
+              {{"y", out.name, point_subset(c), {}}});
+  }
+}
+
 void expand_batch_normalization(ExpansionContext& x) {
-  if (x.attr_int("training_mode", 0) != 0)
-    x.fail("training mode is not supported by the pure implementation (inference only)");
   const ir::Container in = x.input(0);
   if (in.rank() < 2) x.fail("the input must have rank 2 or more");
+  if (x.attr_int("training_mode", 0) != 0) {
+    batch_normalization_training(x);
+    return;
+  }
   const ir::DType t = in.dtype;
   const double epsilon = x.attr_float("epsilon", 1e-5);
   channel_map(x, "batchnorm", {{"a", in.name}},

@@ -275,6 +275,29 @@ std::vector<ir::Expr> reduced_shape(const std::vector<ir::Expr>& in_shape,
   return s;
 }
 
+SoftmaxStats softmax_stats(ExpansionContext& x, const std::string& input,
+                           const std::vector<ir::Expr>& shape, ir::DType dtype, std::int64_t axis,
+                           const std::string& label) {
+  const auto stat_shape = reduced_shape(shape, {axis}, true);
+  Reduction m;
+  m.input = input;
+  m.output = x.transient("max", dtype, stat_shape);
+  m.axes = {axis};
+  m.init = lowest(dtype);
+  m.wcr = ir::WriteConflict::Max;
+  m.label = label + "_max";
+  reduce(x, m);
+  Reduction s = m;
+  s.output = x.transient("sum", dtype, stat_shape);
+  s.init = literal(dtype, 0);
+  s.wcr = ir::WriteConflict::Sum;
+  s.accumulate = "exp(a - m)";
+  s.extras = {{"m", m.output}};
+  s.label = label + "_sum";
+  reduce(x, s);
+  return {m.output, s.output};
+}
+
 Reduction reduction_of(const ExpansionContext& x, bool* noop) {
   Reduction r;
   r.input = x.input_name(0);

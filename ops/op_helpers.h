@@ -134,6 +134,17 @@ Point reduced_point(const Point& in, const std::vector<std::int64_t>& axes, bool
 std::vector<ir::Expr> reduced_shape(const std::vector<ir::Expr>& in_shape,
                                     const std::vector<std::int64_t>& axes, bool keepdims);
 
+/// The statistics of a numerically stable softmax over `axis` of `input` (shape `shape`):
+/// `max`, the largest element of each row, and `sum`, the sum of exp(a - max) over the row, both
+/// transients with the reduced dim kept as 1. Reductions labeled `<label>_max` and `<label>_sum`.
+struct SoftmaxStats {
+  std::string max;
+  std::string sum;
+};
+SoftmaxStats softmax_stats(ExpansionContext& x, const std::string& input,
+                           const std::vector<ir::Expr>& shape, ir::DType dtype, std::int64_t axis,
+                           const std::string& label);
+
 /// The index along `axis` of the largest (`max`) or smallest element of `input` into `output`
 /// (i64, the input's shape reduced over `axis`, keepdims as `output`'s rank says): the first such
 /// index, or the last with `last`. Two reductions: the extreme value, then the least (greatest)

@@ -9,8 +9,8 @@
 
 #include "ops/expansion.h"
 #include "ops/index_helpers.h"
-#include "ops/op_helpers.h"
 #include "ops/op_groups.h"
+#include "ops/op_helpers.h"
 #include "ops/op_registry.h"
 
 namespace sluice::ops {
@@ -139,17 +139,6 @@ void expand_split(ExpansionContext& x) {
   }
 }
 
-// The first index a slice reads along one axis, ONNX's clamping rules applied.
-ir::Expr slice_start(const ir::Expr& dim, std::int64_t start, std::int64_t step) {
-  if (const auto n = dim.constant_value()) {
-    std::int64_t s = start < 0 ? std::max<std::int64_t>(start, -*n) + *n : start;
-    s = step > 0 ? std::clamp<std::int64_t>(s, 0, *n) : std::clamp<std::int64_t>(s, 0, *n - 1);
-    return s;
-  }
-  if (start < 0) return ir::max(dim + start, 0);
-  return step > 0 ? ir::min(ir::Expr(start), dim) : ir::min(ir::Expr(start), dim - 1);
-}
-
 void expand_slice(ExpansionContext& x) {
   const auto& in_shape = x.input(0).shape;
   const std::int64_t rank = rank_of(x.input(0));
@@ -171,7 +160,7 @@ void expand_slice(ExpansionContext& x) {
     seen[d] = true;
     if (steps[i] == 0) x.fail("a step is 0");
     step[d] = steps[i];
-    first[d] = slice_start(in_shape[d], starts[i], steps[i]);
+    first[d] = index::slice_start(in_shape[d], starts[i], steps[i]);
   }
   index::copy_map(x, "slice", x.input_name(0), x.output_name(0), x.output(0).shape,
                   [&](const Point& p) {
@@ -211,8 +200,7 @@ void expand_pad(ExpansionContext& x) {
            std::to_string(2 * axes.size()));
   std::vector<std::int64_t> before(in_shape.size(), 0);
   for (std::size_t i = 0; i < axes.size(); ++i)
-    before[static_cast<std::size_t>(normalize_axis(x, axes[i], rank, "axes entry"))] =
-        pads[i];
+    before[static_cast<std::size_t>(normalize_axis(x, axes[i], rank, "axes entry"))] = pads[i];
 
   const MapParams p = x.params(x.output(0).shape);
   const Point out = index::param_exprs(p);

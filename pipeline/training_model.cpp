@@ -31,14 +31,6 @@ std::string add_array(ir::Program& program, const std::string& base, ir::DType d
   return name;
 }
 
-ir::Memlet whole(const ir::Program& program, ir::ContainerId id) {
-  ir::Memlet m;
-  m.data = id;
-  for (const ir::Expr& d : program.containers[id].shape) m.subset.push_back({0, d, 1});
-  m.volume = ir::subset_size(m.subset);
-  return m;
-}
-
 /// A library node in `state` reading `inputs` from their current Access nodes there and writing
 /// `outputs` to new ones (the same connector conventions as imported nodes).
 void add_library(ir::Program& program, ir::StateId state, const std::string& label,
@@ -55,12 +47,14 @@ void add_library(ir::Program& program, ir::StateId state, const std::string& lab
   const ir::NodeId n = g.add_node(std::move(lib));
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     const ir::ContainerId data = std::get<ir::AccessNode>(g.node(sources[k])).data;
-    g.add_edge(sources[k], "", n, "in" + std::to_string(k), whole(program, data));
+    g.add_edge(sources[k], "", n, "in" + std::to_string(k),
+               ir::whole_memlet(data, program.containers[data].shape));
   }
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     const ir::ContainerId data = *program.find_container(outputs[k]);
     const ir::NodeId out = g.add_node(ir::AccessNode{data});
-    g.add_edge(n, "out" + std::to_string(k), out, "", whole(program, data));
+    g.add_edge(n, "out" + std::to_string(k), out, "",
+               ir::whole_memlet(data, program.containers[data].shape));
   }
 }
 

@@ -129,11 +129,7 @@ private:
   ir::Memlet whole(const std::string& onnx_name) {
     const std::string& name = containers_.at(onnx_name);
     const ir::ContainerId id = *b_.program().find_container(name);
-    ir::Memlet m;
-    m.data = id;
-    for (const ir::Expr& d : b_.program().containers[id].shape) m.subset.push_back({0, d, 1});
-    m.volume = ir::subset_size(m.subset);
-    return m;
+    return ir::whole_memlet(id, b_.program().containers[id].shape);
   }
 
   ir::NodeId access(ir::GraphBuilder& state, const std::string& onnx_name) {

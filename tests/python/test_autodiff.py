@@ -2,12 +2,12 @@
 from torch.nn modules and exported by Debian's torch: every parameter's and input's gradient
 within 1e-4 relative error (fp32)."""
 
-import math
 import os
 import random
 
 import numpy as np
 import onnx
+import onnx.helper
 import onnx.numpy_helper
 import pytest
 import torch
@@ -18,6 +18,9 @@ from sluice.model import export_torch
 
 if os.environ.get("SLUICE_SANITIZED_PYTHON"):
     pytest.skip("torch under the ASan-preloaded interpreter", allow_module_level=True)
+
+# The transformer stack of the forward tests (BERT- and GPT-like), here checked for gradients.
+from test_torch_models import Block, Stack  # noqa: E402  (tests/python is on pytest's path)
 
 SEED = random.SystemRandom().randrange(2**31)
 print(f"test_autodiff seed: {SEED}")
@@ -81,58 +84,6 @@ def test_transformer_encoder_layer():
     check_gradients(layer, (torch.randn(2, 16, 64),), float_inputs=(0,))
 
 
-class Attention(nn.Module):
-    def __init__(self, hidden, heads, causal):
-        super().__init__()
-        self.heads, self.causal = heads, causal
-        self.qkv = nn.Linear(hidden, 3 * hidden)
-        self.out = nn.Linear(hidden, hidden)
-
-    def forward(self, x, mask):
-        b, s, h = x.shape
-        d = h // self.heads
-        q, k, v = self.qkv(x).split(h, dim=-1)
-        q, k, v = (t.reshape(b, s, self.heads, d).transpose(1, 2) for t in (q, k, v))
-        scores = q @ k.transpose(-2, -1) / math.sqrt(d)
-        scores = scores + (1.0 - mask[:, None, None, :]) * -10000.0
-        if self.causal:
-            scores = scores + torch.triu(torch.ones(s, s), diagonal=1) * -10000.0
-        attn = torch.softmax(scores, dim=-1)
-        return self.out((attn @ v).transpose(1, 2).reshape(b, s, h))
-
-
-class Block(nn.Module):
-    def __init__(self, hidden, heads, causal):
-        super().__init__()
-        self.attn = Attention(hidden, heads, causal)
-        self.ln1, self.ln2 = nn.LayerNorm(hidden), nn.LayerNorm(hidden)
-        self.ffn = nn.Sequential(nn.Linear(hidden, 4 * hidden), nn.GELU(),
-                                 nn.Linear(4 * hidden, hidden))
-        self.pre_norm = causal
-
-    def forward(self, x, mask):
-        if self.pre_norm:
-            x = x + self.attn(self.ln1(x), mask)
-            return x + self.ffn(self.ln2(x))
-        x = self.ln1(x + self.attn(x, mask))
-        return self.ln2(x + self.ffn(x))
-
-
-class Stack(nn.Module):
-    def __init__(self, vocab, hidden, heads, layers, causal, seq):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, hidden)
-        self.position = nn.Parameter(torch.randn(seq, hidden) * 0.02)
-        self.blocks = nn.ModuleList(Block(hidden, heads, causal) for _ in range(layers))
-        self.head = nn.Linear(hidden, vocab)
-
-    def forward(self, tokens, mask):
-        x = self.embed(tokens) + self.position
-        for block in self.blocks:
-            x = block(x, mask)
-        return self.head(x)
-
-
 @pytest.mark.parametrize("causal", [False, True], ids=["bert", "gpt"])
 def test_transformer_stack(causal):
     batch, seq, vocab = 2, 12, 50
@@ -141,6 +92,28 @@ def test_transformer_stack(causal):
     mask = torch.ones(batch, seq)
     mask[1, 8:] = 0.0
     check_gradients(model, (tokens, mask))
+
+
+def test_embedding_gradient_at_table_size_matches_np_add_at():
+    """GatherGrad on an embedding table of a realistic size, with repeated indices: the rows
+    that several positions read sum their adjoints (numpy's unbuffered np.add.at)."""
+    rng = np.random.default_rng(SEED)
+    table = onnx.numpy_helper.from_array(rng.standard_normal((1000, 16)).astype(np.float32),
+                                         "table")
+    ids = onnx.helper.make_tensor_value_info("ids", onnx.TensorProto.INT64, [64])
+    out = onnx.helper.make_tensor_value_info("out", onnx.TensorProto.FLOAT, [64, 16])
+    graph = onnx.helper.make_graph([onnx.helper.make_node("Gather", ["table", "ids"], ["out"])],
+                                   "embedding", [ids], [out], initializer=[table])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 13)])
+    indices = rng.integers(0, 1000, 64)
+    indices[10:20] = indices[0]  # one row read 11 times
+    indices[30] = indices[31] = 999
+    seed = rng.standard_normal((64, 16)).astype(np.float32)
+    grads, _ = sluice.grad(model.SerializeToString(), {"ids": indices}, {"out": seed})
+    expected = np.zeros((1000, 16), np.float32)
+    np.add.at(expected, indices, seed)
+    np.testing.assert_allclose(grads["table"], expected, rtol=1e-5, atol=1e-5,
+                               err_msg=f"seed {SEED}")
 
 
 def test_a_model_with_an_op_without_gradient_rule_names_it():

@@ -18,9 +18,8 @@ from sluice.onnx_backend import SluiceBackend, SluiceRep
 
 
 class _SkipUnsupportedRep(SluiceRep):
-    """Counts a mode or dtype Sluice reports as not supported (BatchNormalization in training
-    mode, uint8 data) as skipped, like an unimplemented operator; every other error fails the
-    test."""
+    """Counts a mode or dtype Sluice reports as not supported (uint8 data, say) as skipped,
+    like an unimplemented operator; every other error fails the test."""
 
     def run(self, inputs, **kwargs):
         try:

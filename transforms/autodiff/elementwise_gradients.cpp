@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ops/elementwise_gradient_ops.h"
 #include "transforms/autodiff/gradient_rules.h"
 
 namespace sluice::autodiff {
@@ -59,22 +60,12 @@ void cast_gradient(GradientBuilder& g) {
   g.contribute(0, g.op("Cast", {g.adjoint(0)}, in, {{"to", onnx_float_type(g, in.dtype)}}));
 }
 
-// Served by elementwise_gradient; each needs its "<Op>Grad" in ops/elementwise_gradient_ops.cpp.
-constexpr std::string_view kGeneric[] = {
-    "Abs",     "Acos",  "Acosh",       "Add",       "Asin",      "Asinh",
-    "Atan",    "Atanh", "Ceil",        "Celu",      "Clip",      "Cos",
-    "Cosh",    "Div",   "Dropout",     "Elu",       "Erf",       "Exp",
-    "Floor",   "Gelu",  "HardSigmoid", "HardSwish", "LeakyRelu", "Log",
-    "Max",     "Mean",  "Min",         "Mish",      "Mul",       "Neg",
-    "Pow",     "PRelu", "Reciprocal",  "Relu",      "Round",     "Selu",
-    "Sigmoid", "Sign",  "Sin",         "Sinh",      "Softplus",  "Softsign",
-    "Sqrt",    "Sub",   "Sum",         "Tan",       "Tanh",      "ThresholdedRelu",
-    "Where"};
-
 }  // namespace
 
 void add_elementwise_gradients(GradientRuleTable& table) {
-  for (const std::string_view op : kGeneric) table[std::string(op)] = elementwise_gradient;
+  // The ops with an "<Op>Grad" in the operator library.
+  for (const std::string_view op : ops::differentiable_elementwise_ops())
+    table[std::string(op)] = elementwise_gradient;
   table["Cast"] = cast_gradient;
   table["CastLike"] = cast_gradient;
 }

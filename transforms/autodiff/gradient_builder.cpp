@@ -30,14 +30,6 @@ std::string identifier(const std::string& text) {
   return out;
 }
 
-ir::Memlet whole(const ir::Program& program, ir::ContainerId id) {
-  ir::Memlet m;
-  m.data = id;
-  for (const ir::Expr& d : program.containers[id].shape) m.subset.push_back({0, d, 1});
-  m.volume = ir::subset_size(m.subset);
-  return m;
-}
-
 std::string attribute_kind(const ir::AttributeValue& v) {
   constexpr std::array<const char*, 6> kKinds = {
       "an int", "a float", "a string", "a list of ints", "a list of floats", "a list of strings"};
@@ -232,14 +224,15 @@ void GradientBuilder::op(std::string op, const std::vector<std::string>& inputs,
   const ir::NodeId n = g.add_node(std::move(lib));
   for (const auto& [conn, src] : sources) {
     const ir::ContainerId data = std::get<ir::AccessNode>(g.node(src)).data;
-    g.add_edge(src, "", n, conn, whole(program_, data));
+    g.add_edge(src, "", n, conn, ir::whole_memlet(data, program_.containers[data].shape));
   }
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     if (outputs[k].empty()) continue;
     const auto id = program_.find_container(outputs[k]);
     SLUICE_CHECK(id.has_value(), "autodiff: no container '" + outputs[k] + "'");
     const ir::NodeId out = g.add_node(ir::AccessNode{*id});
-    g.add_edge(n, "out" + std::to_string(k), out, "", whole(program_, *id));
+    g.add_edge(n, "out" + std::to_string(k), out, "",
+               ir::whole_memlet(*id, program_.containers[*id].shape));
   }
 }
 

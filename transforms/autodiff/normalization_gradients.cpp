@@ -61,14 +61,64 @@ void layer_normalization_gradient(GradientBuilder& g) {
   contribute_all(g, {{0, dx}, {1, dscale}, {2, db}});
 }
 
+// y = (x - mean) * inv * scale[c] + b[c] with the statistics over `axes` and the parameters
+// per channel: one ChannelNormalizationGrad; dScale and dB have the shape [C].
+void channel_normalization_gradient(GradientBuilder& g, std::vector<std::int64_t> axes) {
+  only_output_zero(g);
+  const ir::Container x = g.input(0);
+  const std::string dx = wanted_output(g, 0, "dx", x.shape);
+  const std::string dscale = wanted_output(g, 1, "dscale", {x.shape[1]});
+  const std::string db = wanted_output(g, 2, "db", {x.shape[1]});
+  g.op("ChannelNormalizationGrad", {x.name, g.input_name(1), g.adjoint(0)}, {dx, dscale, db},
+       {{"axes", std::move(axes)}, {"epsilon", g.attr_float("epsilon", 1e-5)}});
+  contribute_all(g, {{0, dx}, {1, dscale}, {2, db}});
+}
+
+// Each (n, c) over the spatial dims.
+void instance_normalization_gradient(GradientBuilder& g) {
+  const auto rank = static_cast<std::int64_t>(g.input(0).rank());
+  if (rank < 3) g.fail("the input must have rank 3 or more");
+  std::vector<std::int64_t> spatial;
+  for (std::int64_t d = 2; d < rank; ++d) spatial.push_back(d);
+  channel_normalization_gradient(g, spatial);
+}
+
+// The axes explicit (ONNX's default: 0, 2, 3), checked against the rank.
+void mean_variance_normalization_gradient(GradientBuilder& g) {
+  const ir::Container x = g.input(0);
+  std::vector<std::int64_t> axes;
+  for (const std::int64_t a : g.attr_ints("axes", std::vector<std::int64_t>{0, 2, 3}))
+    axes.push_back(checked_axis(g, a, x.rank()));
+  g.contribute(0,
+               g.op("MeanVarianceNormalizationGrad", {x.name, g.adjoint(0)}, x, {{"axes", axes}}));
+}
+
+void lp_normalization_gradient(GradientBuilder& g) {
+  const ir::Container x = g.input(0);
+  const std::int64_t p = g.attr_int("p", 2);
+  if (p != 1 && p != 2) g.fail("attribute 'p' is " + std::to_string(p) + "; expected 1 or 2");
+  g.contribute(0, g.op("LpNormalizationGrad", {x.name, g.adjoint(0)}, x,
+                       {{"axis", checked_axis(g, g.attr_int("axis", -1), x.rank())}, {"p", p}}));
+}
+
+// Hardmax is piecewise constant (a one-hot of the row's first maximum): its gradient is zero
+// almost everywhere, so it contributes nothing and its input's gradient is zeros.
+void hardmax_gradient(GradientBuilder& /*g*/) {}
+
 // Inference form: the given mean and variance are inputs like the others, so they get
-// gradients too.
+// gradients too. Training mode normalizes with the batch's statistics, over every dim but the
+// channel: the gradient flows through them (ChannelNormalizationGrad) and the given running
+// statistics get none (only outputs 1 and 2, which are not differentiated, read them).
 void batch_normalization_gradient(GradientBuilder& g) {
-  if (g.attr_int("training_mode", 0) != 0)
-    g.fail("training_mode=1 is not supported (the forward op has only an inference form)");
   only_output_zero(g);
   const ir::Container x = g.input(0);
   if (x.rank() < 2) g.fail("the input must have rank 2 or more");
+  if (g.attr_int("training_mode", 0) != 0) {
+    std::vector<std::int64_t> axes{0};
+    for (std::int64_t d = 2; d < static_cast<std::int64_t>(x.rank()); ++d) axes.push_back(d);
+    channel_normalization_gradient(g, axes);
+    return;
+  }
   std::vector<std::string> outs{wanted_output(g, 0, "dx", x.shape)};
   for (int k = 1; k <= 4; ++k)
     outs.push_back(wanted_output(g, k, "d" + std::to_string(k), g.input(k).shape));
@@ -134,8 +184,12 @@ void mse_loss_gradient(GradientBuilder& g) {
 
 void add_normalization_gradients(GradientRuleTable& table) {
   table["BatchNormalization"] = batch_normalization_gradient;
+  table["Hardmax"] = hardmax_gradient;
+  table["InstanceNormalization"] = instance_normalization_gradient;
   table["LayerNormalization"] = layer_normalization_gradient;
   table["LogSoftmax"] = softmax_gradient("LogSoftmaxGrad");
+  table["LpNormalization"] = lp_normalization_gradient;
+  table["MeanVarianceNormalization"] = mean_variance_normalization_gradient;
   table["MSELoss"] = mse_loss_gradient;
   table["NegativeLogLikelihoodLoss"] = negative_log_likelihood_gradient;
   table["Softmax"] = softmax_gradient("SoftmaxGrad");

@@ -60,6 +60,7 @@ void add_reduction_gradients(GradientRuleTable& table) {
   table["ReduceMax"] = reduce_gradient("max", true, true);
   table["ReduceMean"] = reduce_gradient("mean", false, false);
   table["ReduceMin"] = reduce_gradient("min", true, true);
+  table["ReduceProd"] = reduce_gradient("prod", true, false);
   table["ReduceSum"] = reduce_gradient("sum", false, false);
   table["ReduceSumSquare"] = reduce_gradient("sum_square", true, false);
 }

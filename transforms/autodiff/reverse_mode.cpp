@@ -202,20 +202,15 @@ private:
     }
     const ir::NodeId n =
         gb.graph().add_node(ir::LibraryNode{grad, op, connectors, {"out0"}, {}, "pure"});
-    for (std::size_t k = 0; k < parts.size(); ++k)
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const ir::ContainerId part = *program_.find_container(parts[k]);
       gb.graph().add_edge(sources[k], "", n, connectors[k],
-                          whole(*program_.find_container(parts[k])));
+                          ir::whole_memlet(part, program_.containers[part].shape));
+    }
     const ir::ContainerId out_id = *program_.find_container(grad);
     const ir::NodeId out = gb.graph().add_node(ir::AccessNode{out_id});
-    gb.graph().add_edge(n, "out0", out, "", whole(out_id));
-  }
-
-  ir::Memlet whole(ir::ContainerId id) const {
-    ir::Memlet m;
-    m.data = id;
-    for (const ir::Expr& d : program_.containers[id].shape) m.subset.push_back({0, d, 1});
-    m.volume = ir::subset_size(m.subset);
-    return m;
+    gb.graph().add_edge(n, "out0", out, "",
+                        ir::whole_memlet(out_id, program_.containers[out_id].shape));
   }
 
   ir::Program& program_;

@@ -24,12 +24,12 @@ TEST(ContractionGradients, MatMul2D) {
 }
 
 TEST(ContractionGradients, MatMulBatched) {
-  check_gradient({"MatMul", {{"A", {2, 3, 4}}, {"B", {2, 4, 5}}}, {{2, 3, 5}}});
+  check_gradient({"MatMul", {{"A", {2, 2, 3}}, {"B", {2, 3, 2}}}, {{2, 2, 2}}});
 }
 
 TEST(ContractionGradients, MatMulBroadcastBatch) {
   // A's batch dim of 1 and B's missing leading dim are both summed back.
-  check_gradient({"MatMul", {{"A", {2, 1, 3, 4}}, {"B", {3, 4, 2}}}, {{2, 3, 3, 2}}});
+  check_gradient({"MatMul", {{"A", {2, 1, 2, 3}}, {"B", {2, 3, 2}}}, {{2, 2, 2, 2}}});
 }
 
 TEST(ContractionGradients, MatMulBatchedTimesMatrix) {
@@ -110,8 +110,8 @@ TEST(ContractionGradients, GemmBetaZeroGivesCZeros) {
 
 TEST(ContractionGradients, EinsumBatchedMatMul) {
   check_gradient({"Einsum",
-                  {{"A", {2, 3, 4}}, {"B", {2, 4, 5}}},
-                  {{2, 5, 3}},
+                  {{"A", {2, 2, 3}}, {"B", {2, 3, 4}}},
+                  {{2, 4, 2}},
                   {{"equation", std::string("bij, bjk -> bki")}}});
 }
 

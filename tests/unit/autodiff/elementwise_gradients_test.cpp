@@ -217,6 +217,27 @@ TEST(ElementwiseGradients, PiecewiseConstantOpsHaveZeroGradient) {
 
 // --- types and dropout ------------------------------------------------------------------------
 
+// Evenly spaced inputs in [-1, 1) keep off the kinks at -lambd and lambd.
+TEST(ElementwiseGradients, ShrinkOnEachSideAndInside) {
+  GradientCase c{"Shrink", {in("X", {3, 4})}, {{3, 4}}, {{"lambd", 0.5}, {"bias", 0.2}}};
+  c.distinct_inputs = true;
+  check_gradient(c);
+  c.attributes = {};
+  check_gradient(c);
+}
+
+// a - b * trunc(a / b) (fmod) and a - b * floor(a / b): d/da = 1, d/db = -trunc or -floor of
+// a / b. The quotients keep away from integers, where the remainder jumps.
+TEST(ElementwiseGradients, FloatModBothSemantics) {
+  const std::vector<double> a{5.3, -5.3, 7.9, -2.2, 0.7, -0.4};
+  const std::vector<double> b{2.0, 2.0, -3.0, 1.5, -0.3, 0.9};
+  for (const std::int64_t fmod : {1, 0})
+    check_gradient({"Mod",
+                    {{"A", {2, 3}, ir::DType::f64, a}, {"B", {2, 3}, ir::DType::f64, b}},
+                    {{2, 3}},
+                    {{"fmod", fmod}}});
+}
+
 TEST(ElementwiseGradients, CastFromF64) {
   check_unary("Cast", -1.0, 1.0, {{"to", std::int64_t{11}}});
 }
@@ -375,13 +396,13 @@ TEST(ElementwiseGradients, AnOpWithoutARuleIsNamed) {
   b.array("S", ir::DType::f64, {2, 3});
   b.array("G", ir::DType::f64, {2, 3});
   ir::GraphBuilder g = b.state("main");
-  const ir::NodeId n = g.library("hard", "Hardmax", {"in0"}, {"out0"});
+  const ir::NodeId n = g.library("cumsum", "CumSum", {"in0"}, {"out0"});
   g.read(g.access("X"), "0:2, 0:3", n, "in0");
   g.write(n, "out0", g.access("Y"), "0:2, 0:3");
   ir::Program p = b.build();
   const ir::Program before = p;
   const std::string m = message_of([&] { append_backward(p, {{{"Y", "S"}}, {{"X", "G"}}}); });
-  EXPECT_NE(m.find("no gradient rule for Hardmax (used by 'hard')"), std::string::npos) << m;
+  EXPECT_NE(m.find("no gradient rule for CumSum (used by 'cumsum')"), std::string::npos) << m;
   EXPECT_EQ(p, before);
 }
 

@@ -79,6 +79,45 @@ TEST(NormalizationGradients, LayerNormalizationAxis0) {
                   {{"axis", std::int64_t{0}}}});
 }
 
+TEST(NormalizationGradients, InstanceNormalization) {
+  check_gradient({"InstanceNormalization",
+                  {{"X", {2, 3, 2, 3}}, {"Scale", {3}}, {"B", {3}}},
+                  {{2, 3, 2, 3}},
+                  {{"epsilon", 1e-3}}});
+  check_gradient(
+      {"InstanceNormalization", {{"X", {2, 2, 5}}, {"Scale", {2}}, {"B", {2}}}, {{2, 2, 5}}});
+}
+
+TEST(NormalizationGradients, MeanVarianceNormalizationDefaultAxes) {
+  check_gradient({"MeanVarianceNormalization", {{"X", {2, 3, 2, 2}}}, {{2, 3, 2, 2}}});
+}
+
+TEST(NormalizationGradients, MeanVarianceNormalizationLastAxis) {
+  check_gradient({"MeanVarianceNormalization",
+                  {{"X", {3, 5}}},
+                  {{3, 5}},
+                  {{"axes", std::vector<std::int64_t>{-1}}}});
+}
+
+// Inputs away from 0: the 1-norm has a kink there.
+TEST(NormalizationGradients, LpNormalization) {
+  check_gradient({"LpNormalization", {{"X", {3, 4}}}, {{3, 4}}});
+  check_gradient({"LpNormalization",
+                  {{"X", {2, 3, 2}}},
+                  {{2, 3, 2}},
+                  {{"axis", std::int64_t{1}}, {"p", std::int64_t{2}}}});
+  GradientCase l1{"LpNormalization", {{"X", {3, 4}}}, {{3, 4}}, {{"p", std::int64_t{1}}}};
+  l1.distinct_inputs = true;  // an even count of evenly spaced values in [-1, 1): none is near 0
+  check_gradient(l1);
+}
+
+// Piecewise constant: the gradient is zero (distinct inputs: no ties for the maximum).
+TEST(NormalizationGradients, HardmaxHasZeroGradient) {
+  GradientCase c{"Hardmax", {{"X", {3, 4}}}, {{3, 4}}};
+  c.distinct_inputs = true;
+  check_gradient(c);
+}
+
 TEST(NormalizationGradients, BatchNormalizationInference) {
   check_gradient({"BatchNormalization",
                   {{"X", {2, 3, 2, 2}},
@@ -88,6 +127,25 @@ TEST(NormalizationGradients, BatchNormalizationInference) {
                    {"Var", {3}, ir::DType::f64, std::nullopt, true, 0.5, 1.5}},
                   {{2, 3, 2, 2}},
                   {{"epsilon", 1e-3}}});
+}
+
+// The batch's statistics carry the gradient; the running statistics (inputs 3 and 4) get
+// zeros, since Y does not read them.
+TEST(NormalizationGradients, BatchNormalizationTrainingMode) {
+  GradientCase c{"BatchNormalization",
+                 {{"X", {3, 2, 2, 2}},
+                  {"Scale", {2}},
+                  {"B", {2}},
+                  {"Mean", {2}},
+                  {"Var", {2}, ir::DType::f64, std::nullopt, true, 0.5, 1.5}},
+                 {{3, 2, 2, 2}, {2}, {2}},
+                 {{"training_mode", std::int64_t{1}}, {"epsilon", 1e-3}, {"momentum", 0.8}}};
+  c.seeded = {0};
+  check_gradient(c);
+  check_gradient({"BatchNormalization",
+                  {{"X", {4, 3}}, {"Scale", {3}}, {"B", {3}}, {"Mean", {3}}, {"Var", {3}}},
+                  {{4, 3}},
+                  {{"training_mode", std::int64_t{1}}}});
 }
 
 TEST(NormalizationGradients, BatchNormalizationRank2ConstantStatistics) {
@@ -279,22 +337,27 @@ TEST(NormalizationGradients, RefusesAnAxisOutOfRange) {
       << m;
 }
 
-TEST(NormalizationGradients, RefusesBatchNormalizationTrainingMode) {
+// Training mode: the running mean (output 1, here Y) is not differentiated.
+TEST(NormalizationGradients, RefusesTheRunningMeanOfBatchNormalizationTrainingMode) {
   ir::ProgramBuilder b("bn");
   b.array("X", ir::DType::f64, {2, 3});
   for (const char* n : {"Scale", "B", "Mean", "Var"}) b.array(n, ir::DType::f64, {3});
-  b.array("Y", ir::DType::f64, {2, 3});
+  b.array("Z", ir::DType::f64, {2, 3});
+  b.array("Y", ir::DType::f64, {3});
   ir::GraphBuilder g = b.state("main");
   const ir::NodeId n = g.library("bn", "BatchNormalization", {"in0", "in1", "in2", "in3", "in4"},
-                                 {"out0"}, {{"training_mode", std::int64_t{1}}});
+                                 {"out0", "out1"}, {{"training_mode", std::int64_t{1}}});
   int k = 0;
   for (const char* name : {"X", "Scale", "B", "Mean", "Var"}) {
     const bool full = k == 0;
     g.read(g.access(name), full ? "0:2, 0:3" : "0:3", n, "in" + std::to_string(k++));
   }
-  g.write(n, "out0", g.access("Y"), "0:2, 0:3");
+  g.write(n, "out0", g.access("Z"), "0:2, 0:3");
+  g.write(n, "out1", g.access("Y"), "0:3");
   const std::string m = refusal(b.build());
-  EXPECT_NE(m.find("no gradient: training_mode=1 is not supported"), std::string::npos) << m;
+  EXPECT_NE(m.find("no gradient: output 1 is differentiated; only output 0 has a gradient"),
+            std::string::npos)
+      << m;
 }
 
 TEST(LossGradients, RefusesAnUnknownReduction) {

@@ -64,6 +64,22 @@ TEST(ReductionGradients, ReduceMaxAndMin) {
   check_extreme(reduce("ReduceMin", {}, true, {1, 1, 1}));
 }
 
+TEST(ReductionGradients, ReduceProd) {
+  check_gradient(reduce("ReduceProd", {1}, true, {2, 1, 4}));
+  check_gradient(reduce("ReduceProd", {0, 2}, false, {3}));
+}
+
+// The product of the other elements of the row, also at zeros (where dividing Y by the element
+// would not do): rows without a zero, with one and with two.
+TEST(ReductionGradients, ReduceProdAtZeros) {
+  GradientCase c{
+      "ReduceProd",
+      {{"X", {3, 3}, ir::DType::f64, std::vector<double>{0.5, -2, 3, 0, 4, -0.5, 0, 2, 0}}},
+      {{3}},
+      {{"axes", Ints{1}}, {"keepdims", std::int64_t{0}}}};
+  check_gradient(c);
+}
+
 TEST(ReductionGradients, ReduceSumSquare) {
   check_gradient(reduce("ReduceSumSquare", {1, 2}, false, {2}));
 }

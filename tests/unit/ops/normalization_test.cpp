@@ -248,9 +248,9 @@ TEST(Normalizations, Errors) {
                     "'p'");
   expect_user_error({"BatchNormalization",
                      {{"training_mode", std::int64_t{1}}},
-                     {f32({2, 3}), f32({3}), f32({3}), f32({3}), f32({3})},
-                     {f32({2, 3})}},
-                    "training");
+                     {f32({3}), f32({3}), f32({3}), f32({3}), f32({3})},
+                     {f32({3})}},
+                    "rank 2 or more");
   expect_user_error({"LayerNormalization", {}, {f32({2, 3})}, {f32({2, 3})}}, "input 1 is missing");
 }
 
