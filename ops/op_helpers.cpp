@@ -7,6 +7,7 @@
 
 #include "ir/diagnostic.h"
 #include "ops/index_helpers.h"
+#include "ops/low_precision_sums.h"
 
 namespace sluice::ops {
 namespace {
@@ -146,6 +147,16 @@ std::vector<Param> params_over(const std::vector<ir::Expr>& shape, std::string_v
   return ps;
 }
 
+namespace {
+
+void nested_map_at_storage_precision(ExpansionContext& x, const std::string& label,
+                                     const std::vector<Param>& outer,
+                                     const std::vector<Param>& inner,
+                                     const std::vector<Port>& inputs, const std::string& code,
+                                     const std::vector<Port>& outputs);
+
+}  // namespace
+
 void nested_map(ExpansionContext& x, const std::string& label, const std::vector<Param>& outer,
                 const std::vector<Param>& inner, const std::vector<Port>& inputs,
                 const std::string& code, const std::vector<Port>& outputs) {
@@ -158,6 +169,29 @@ void nested_map(ExpansionContext& x, const std::string& label, const std::vector
     x.tasklet(label, tasklet_ports(inputs), code, tasklet_ports(outputs));
     return;
   }
+  // Sums into f16/bf16 outputs accumulate in f32 (ops/low_precision_sums.h).
+  std::vector<ReductionOutput> targets;
+  for (const Port& p : outputs) targets.push_back({p.connector, p.container, p.wcr});
+  std::string widened_code = code;
+  const std::vector<WidenedSum> widened = widen_sums(x, label, widened_code, targets);
+  if (widened.empty()) {
+    nested_map_at_storage_precision(x, label, outer, inner, inputs, code, outputs);
+    return;
+  }
+  std::vector<Port> widened_outputs = outputs;
+  for (std::size_t k = 0; k < outputs.size(); ++k)
+    widened_outputs[k].container = targets[k].container;
+  nested_map_at_storage_precision(x, label, outer, inner, inputs, widened_code, widened_outputs);
+  narrow_sums(x, label, widened);
+}
+
+namespace {
+
+void nested_map_at_storage_precision(ExpansionContext& x, const std::string& label,
+                                     const std::vector<Param>& outer,
+                                     const std::vector<Param>& inner,
+                                     const std::vector<Port>& inputs, const std::string& code,
+                                     const std::vector<Port>& outputs) {
   if (inner.empty() || outer.empty()) {
     x.mapped_tasklet(label, ranges_text(inner.empty() ? outer : inner), tasklet_ports(inputs), code,
                      tasklet_ports(outputs),
@@ -196,6 +230,8 @@ void nested_map(ExpansionContext& x, const std::string& label, const std::vector
     g.graph().memlet(e).volume = ir::subset_size(s) * iterations;
   }
 }
+
+}  // namespace
 
 void pointwise(ExpansionContext& x, const std::string& label, const std::vector<ir::Expr>& shape,
                const std::vector<Port>& inputs, const std::string& code,

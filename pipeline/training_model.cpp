@@ -9,6 +9,8 @@
 #include "ops/op_helpers.h"
 #include "transforms/autodiff/gradient_builder.h"
 #include "transforms/autodiff/reverse_mode.h"
+#include "transforms/pipeline.h"
+#include "transforms/registry.h"
 
 namespace sluice::pipeline {
 namespace {
@@ -82,6 +84,9 @@ frontends::Model training_step(frontends::Model model, const TrainingOptions& op
   if (options.optimizer != "sgd" && options.optimizer != "adam" && options.optimizer != "adamw")
     throw UserError("--optimizer " + options.optimizer,
                     "unknown optimizer (known: sgd, adam, adamw)");
+  if (options.precision != "f32" && options.precision != "bf16" && options.precision != "f16")
+    throw UserError("--precision " + options.precision,
+                    "unknown precision (known: f32, bf16, f16)");
   if (model.parameters.empty())
     throw UserError("training", "the model has no float initializers to train");
   ir::Program& program = model.program;
@@ -211,6 +216,15 @@ frontends::Model training_step(frontends::Model model, const TrainingOptions& op
   }
   model.inputs.push_back({std::string(kTargetInput), target});
   model.outputs = {{std::string(kLossOutput), loss}};
+  if (options.precision != "f32") {
+    // Mixed precision is a transformation like any other; here it runs on the whole step
+    // before any pipeline, while the program is still library nodes.
+    const auto& registry = transforms::Registry::global();
+    transforms::run_pipeline(
+        program,
+        transforms::parse_pipeline("mixed-precision{dtype=" + options.precision + "}", registry),
+        registry);
+  }
   return model;
 }
 

@@ -35,13 +35,17 @@ struct TrainingOptions {
   double beta2 = 0.999;
   double epsilon = 1e-8;
   std::optional<double> weight_decay;  ///< default: 0.01 for adamw, 0 otherwise
+  /// "f32", or "bf16"/"f16": the step gets the `mixed-precision{dtype=...}` transformation
+  /// (activations and their gradients stored in 16 bits; weights, optimizer state, gradients
+  /// the optimizer reads and the loss stay f32).
+  std::string precision = "f32";
 };
 
 /// The training-step model: inputs are the model's inputs and `target` (class indices, i64,
 /// shaped like the output without its class axis, for cross entropy; the output's shape for
 /// mse); the one output is `loss`. Import with `keep_parameters`. Throws UserError for an unknown
-/// loss, optimizer or output, an output the loss cannot read, a model without parameters, or ops
-/// without a gradient rule.
+/// loss, optimizer, precision or output, an output the loss cannot read, a model without
+/// parameters, or ops without a gradient rule.
 frontends::Model training_step(frontends::Model model, const TrainingOptions& options);
 
 }  // namespace sluice::pipeline

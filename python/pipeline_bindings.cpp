@@ -105,7 +105,8 @@ void bind_pipeline(py::module_& m) {
       .def_readwrite("beta1", &pipeline::TrainingOptions::beta1)
       .def_readwrite("beta2", &pipeline::TrainingOptions::beta2)
       .def_readwrite("epsilon", &pipeline::TrainingOptions::epsilon)
-      .def_readwrite("weight_decay", &pipeline::TrainingOptions::weight_decay);
+      .def_readwrite("weight_decay", &pipeline::TrainingOptions::weight_decay)
+      .def_readwrite("precision", &pipeline::TrainingOptions::precision);
 
   py::enum_<pipeline::Gradients>(m, "Gradients")
       .value("none", pipeline::Gradients::None)

@@ -182,6 +182,10 @@ int run_cli(int argc, char** argv) {
   train_cmd->add_option("--weight-decay", train_flags.training.weight_decay,
                         "Weight decay (default: 0.01 for adamw, else 0)")
       ->check(CLI::Range(0.0, 1.0));
+  train_cmd->add_option("--precision", train_flags.training.precision,
+                        "f32, or bf16/f16: activations and their gradients stored in 16 bits, "
+                        "weights, optimizer state and sums in f32 (mixed-precision)")
+      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
   train_cmd->add_option("--batch-size", train_flags.batch_size,
                         "Samples per step when the model's batch is symbolic (default: all)")
       ->check(CLI::PositiveNumber);

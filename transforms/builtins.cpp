@@ -28,8 +28,8 @@ void register_builtins(Registry& registry) {
                       make_dead_dataflow_elimination,
                       make_in_place})
     registry.add(make(), "built-in");
-  for (auto&& make :
-       {make_normalization_fusion, make_redundant_copy_elimination, make_recompute_activation})
+  for (auto&& make : {make_normalization_fusion, make_redundant_copy_elimination,
+                      make_recompute_activation, make_mixed_precision})
     registry.add(make(), "built-in");
 }
 

@@ -35,6 +35,7 @@ std::shared_ptr<const Transformation> make_constant_folding();
 std::shared_ptr<const Transformation> make_dead_dataflow_elimination();
 std::shared_ptr<const Transformation> make_redundant_copy_elimination();
 std::shared_ptr<const Transformation> make_in_place();
+std::shared_ptr<const Transformation> make_mixed_precision();
 std::shared_ptr<const Transformation> make_recompute_activation();
 
 }  // namespace sluice::transforms

@@ -85,13 +85,16 @@ def saved_values(forward, backward):
 _NUMPY_DTYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
 def compile_training(model, loss="cross_entropy", optimizer="adamw", lr=1e-3, output=None,
                      momentum=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=None,
-                     **compile_options):
+                     precision="f32", **compile_options):
     """Compiles one training step of the ONNX ``model``: forward, ``loss`` ("cross_entropy" or
     "mse") on ``output`` (default: the first), backward, and the ``optimizer`` update ("sgd",
     "adam", "adamw"; torch.optim's rules) of its float initializers, in place.
 
     ``run({..inputs.., "target": t})`` returns {"loss": ...}; ``parameters()`` the trained values
-    by ONNX name. ``weight_decay`` defaults to 0.01 for adamw and 0 otherwise."""
+    by ONNX name. ``weight_decay`` defaults to 0.01 for adamw and 0 otherwise. ``precision``
+    "bf16" or "f16" applies the ``mixed-precision`` transformation to the step: activations and
+    their gradients are stored in 16 bits, while parameters, optimizer state, the gradients the
+    optimizer reads, the loss and every sum stay f32."""
     training = _core.TrainingOptions()
     training.loss = str(loss)
     training.optimizer = str(optimizer)
@@ -101,6 +104,7 @@ def compile_training(model, loss="cross_entropy", optimizer="adamw", lr=1e-3, ou
     training.beta1, training.beta2, training.epsilon = float(beta1), float(beta2), float(epsilon)
     if weight_decay is not None:
         training.weight_decay = float(weight_decay)
+    training.precision = str(precision)
     return compile_onnx(model, training=training, **compile_options)
 
 

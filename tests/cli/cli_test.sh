@@ -90,6 +90,13 @@ out = subprocess.run(['$sluice', 'train', '$classifier', '--data', '$cli/train_d
 losses = [float(v) for v in re.findall(r'loss (\\S+)', out)]
 print('first', losses[0], 'last', losses[-1])
 sys.exit(0 if len(losses) == 10 and losses[-1] < 0.7 * losses[0] else 1)"
+expect train-bf16-loss-falls 0 'first .* last' -- /usr/bin/python3 -c "
+import re, subprocess, sys
+out = subprocess.run(['$sluice', 'train', '$classifier', '--data', '$cli/train_data.npz', '--steps', '20', '--lr', '0.1', '--log-every', '2', '--precision', 'bf16'], capture_output=True, text=True, check=True).stdout
+losses = [float(v) for v in re.findall(r'loss (\\S+)', out)]
+print('first', losses[0], 'last', losses[-1])
+sys.exit(0 if len(losses) == 10 and losses[-1] < 0.8 * losses[0] else 1)"
+expect train-bad-precision 2 'precision: f64 not in' -- "$sluice" train "$classifier" --data "$cli/train_data.npz" --precision f64
 expect train-saved-model-differs 0 'changed' -- /usr/bin/python3 -c "
 import onnx, numpy as np, sys
 from onnx import numpy_helper
