@@ -44,10 +44,10 @@ std::string quoted(const std::string& s) { return "'" + s + "'"; }
 /// the constant makers), and the optimizer updates, which own master weights: their containers
 /// keep their dtype.
 bool keeps_dtypes(const std::string& op) {
-  static const std::set<std::string> ops{"AdamUpdate",      "AdamWUpdate", "Cast",  "CastLike",
-                                         "ConstantOfShape", "EyeLike",     "Range", "SgdUpdate",
-                                         "Shape",           "Size"};
-  return ops.contains(op);
+  static const std::set<std::string> kOps{"AdamUpdate",      "AdamWUpdate", "Cast",  "CastLike",
+                                          "ConstantOfShape", "EyeLike",     "Range", "SgdUpdate",
+                                          "Shape",           "Size"};
+  return kOps.contains(op);
 }
 
 /// The ONNX TensorProto data type of a float dtype (Cast's `to`).
