@@ -101,3 +101,24 @@ def test_the_transformation_refuses_f64_and_leaves_the_program_unchanged():
     (match,) = found.matches
     assert "float32 transients in bf16" in match.match.description
     assert "Cast node" in match.match.description
+
+
+def test_the_gradient_model_in_a_pipeline_follows_f32():
+    """`mixed-precision` first in a pipeline on the forward + backward program (sluice.grad's):
+    the outputs and every gradient within bf16's error, in norm."""
+    net = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.LayerNorm(32), nn.Linear(32, 3),
+                        nn.Softmax(-1))
+    x = torch.randn(8, 16)
+    onnx_bytes = export_torch(net, (x,), input_names=["x"], output_names=["y"],
+                              constant_folding=False)
+    default = sluice.compile_onnx(onnx_bytes, gradients=True)
+    mixed = sluice.compile_onnx(onnx_bytes, gradients=True,
+                                pipeline="mixed-precision,expand,dead-dataflow-elimination")
+    feed = {"x": x.numpy(), "y@seed": torch.randn(8, 3).numpy()}
+    want = default.run(feed)
+    got = mixed.run(feed)
+    assert sorted(got) == sorted(want)
+    for name, value in want.items():
+        assert got[name].dtype == np.float32, name
+        error = np.linalg.norm(got[name] - value) / np.linalg.norm(value)
+        assert error < 2e-2, f"{name}: relative error {error:.2e}, seed {SEED}"
