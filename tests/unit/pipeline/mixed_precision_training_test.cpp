@@ -5,6 +5,7 @@
 // and the updated parameters agree within bf16's error, and the master weights, optimizer state and
 // gradients stay f32 in the IR.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -184,7 +185,9 @@ TEST_F(MixedPrecisionTraining, Bf16StepFollowsF32AndKeepsMasterWeightsF32) {
     }
     std::cout << "[ " << name << " ] |mixed - f32| " << std::sqrt(diff) << ", |f32| "
               << std::sqrt(norm) << ", |f32 update| " << std::sqrt(moved) << "\n";
-    EXPECT_LT(std::sqrt(diff), 1e-2 * std::sqrt(norm)) << name << " after 5 steps";
+    // (A bias may end up near zero: then its update is the scale.)
+    EXPECT_LT(std::sqrt(diff), 1e-2 * std::max(std::sqrt(norm), std::sqrt(moved)))
+        << name << " after 5 steps";
     EXPECT_LT(std::sqrt(diff), 1e-1 * std::sqrt(moved)) << name << "'s update over 5 steps";
   }
 }
