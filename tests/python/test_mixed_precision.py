@@ -25,11 +25,11 @@ def seeded():
     torch.manual_seed(SEED)
 
 
-def mlp_with_layer_norm():
+def mlp_with_layer_norm(batch=8):
     """Linear, GELU, LayerNorm, Linear: contractions, a normalization, and (in the loss) a
     softmax, each with its reductions in the backward pass."""
     net = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.LayerNorm(32), nn.Linear(32, 3))
-    x = torch.randn(1, 8, 16)
+    x = torch.randn(1, batch, 16)
     return export_torch(net, (x[0],), input_names=["x"], output_names=["logits"],
                         constant_folding=False)
 
@@ -72,17 +72,17 @@ def test_a_16_bit_step_follows_the_f32_step(precision):
 
 def test_the_loss_falls_over_20_bf16_steps():
     """A learnable task: the class is the argmax of the first three features."""
-    onnx_bytes = mlp_with_layer_norm()
+    onnx_bytes = mlp_with_layer_norm(batch=64)  # batches large enough for a steady loss
     step = sluice.compile_training(onnx_bytes, loss="cross_entropy", optimizer="adamw", lr=0.02,
                                    precision="bf16")
     g = torch.Generator().manual_seed(SEED)
     losses = []
     for _ in range(20):
-        x = torch.randn(8, 16, generator=g)
+        x = torch.randn(64, 16, generator=g)
         y = torch.argmax(x[:, :3], dim=1)
         losses.append(float(step.run({"x": x.numpy(), "target": y.numpy()})["loss"]))
     print("bf16 losses", [round(v, 4) for v in losses])
-    assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5]), f"seed {SEED}: {losses}"
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5]), f"seed {SEED}: {losses}"
 
 
 def test_an_unknown_precision_is_refused():
