@@ -322,6 +322,7 @@ void reduce_map(ExpansionContext& x, const std::string& label, const std::string
                 const std::map<std::string, std::vector<ir::Expr>>& shapes) {
   // Sums into f16/bf16 outputs accumulate in f32 (ops/low_precision_sums.h).
   std::vector<ReductionOutput> targets;
+  targets.reserve(outputs.size());
   for (const auto& p : outputs) targets.push_back({p.connector, p.container, p.wcr});
   std::string widened_code = code;
   const std::vector<WidenedSum> widened = widen_sums(x, label, widened_code, targets);

@@ -171,6 +171,7 @@ void nested_map(ExpansionContext& x, const std::string& label, const std::vector
   }
   // Sums into f16/bf16 outputs accumulate in f32 (ops/low_precision_sums.h).
   std::vector<ReductionOutput> targets;
+  targets.reserve(outputs.size());
   for (const Port& p : outputs) targets.push_back({p.connector, p.container, p.wcr});
   std::string widened_code = code;
   const std::vector<WidenedSum> widened = widen_sums(x, label, widened_code, targets);

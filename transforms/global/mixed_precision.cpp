@@ -44,10 +44,10 @@ std::string quoted(const std::string& s) { return "'" + s + "'"; }
 /// the constant makers), and the optimizer updates, which own master weights: their containers
 /// keep their dtype.
 bool keeps_dtypes(const std::string& op) {
-  static const std::set<std::string> ops{"AdamUpdate",      "AdamWUpdate", "Cast",  "CastLike",
-                                         "ConstantOfShape", "EyeLike",     "Range", "SgdUpdate",
-                                         "Shape",           "Size"};
-  return ops.contains(op);
+  static const std::set<std::string> kOps{"AdamUpdate",      "AdamWUpdate", "Cast",  "CastLike",
+                                          "ConstantOfShape", "EyeLike",     "Range", "SgdUpdate",
+                                          "Shape",           "Size"};
+  return kOps.contains(op);
 }
 
 /// The ONNX TensorProto data type of a float dtype (Cast's `to`).
@@ -322,7 +322,10 @@ public:
       new_copy[k] = true;
       if (site.input) input_copies[{site.state, edge.src, site.to}] = copy_of[k];
     }
-    for (const ir::StateId s : rewriter.program().states.ids())
+    for (const ir::StateId s : rewriter.program().states.ids()) {
+      if (std::none_of(plan.casts.begin(), plan.casts.end(),
+                       [&](const CastSite& c) { return c.state == s; }))
+        continue;  // only dtypes changed here (the update state reads no transient)
       rewriter.edit_state(s, [&](ir::Program& program) {
         Graph& g = program.states[s].graph;
         std::map<ContainerId, NodeId> copy_access;
@@ -358,6 +361,7 @@ public:
           g.add_edge(std::move(edge));
         }
       });
+    }
   }
 
 private:

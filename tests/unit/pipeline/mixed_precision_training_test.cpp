@@ -1,9 +1,11 @@
 // Mixed precision on a training step (transforms/global/mixed_precision.cpp): a small MLP with
-// a LayerNorm and a softmax cross entropy, trained with and without bf16 activations from the
-// same random start (seed printed; SLUICE_TEST_SEED repeats one): the losses and the updated
-// parameters agree within bf16's error, and the master weights, optimizer state and gradients
-// stay f32 in the IR.
+// a LayerNorm, a tanh (smooth: a ReLU whose input is within bf16's rounding of 0 may switch
+// its gradient between the two runs) and a softmax cross entropy, trained with and without bf16
+// activations from the same random start (seed printed; SLUICE_TEST_SEED repeats one): the losses
+// and the updated parameters agree within bf16's error, and the master weights, optimizer state and
+// gradients stay f32 in the IR.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -42,12 +44,12 @@ constexpr const char* kMlp = R"(program mlp {
     node 4 = access b1
     node 5 = library "bias1" Add (in0, in1) -> (out0)
     node 6 = access a
-    node 7 = library "act" Relu (in0) -> (out0)
-    node 8 = access r
     node 9 = access gamma
     node 10 = access beta
     node 11 = library "norm" LayerNormalization (in0, in1, in2) -> (out0) {axis=-1, epsilon=1e-05}
     node 12 = access n
+    node 7 = library "act" Tanh (in0) -> (out0)
+    node 8 = access r
     node 13 = access w2
     node 14 = library "fc2" MatMul (in0, in1) -> (out0)
     node 15 = access z
@@ -60,13 +62,13 @@ constexpr const char* kMlp = R"(program mlp {
     edge 3: node 3 -> node 5.in0 h[0:8, 0:16]
     edge 4: node 4 -> node 5.in1 b1[0:16]
     edge 5: node 5.out0 -> node 6 a[0:8, 0:16]
-    edge 6: node 6 -> node 7.in0 a[0:8, 0:16]
-    edge 7: node 7.out0 -> node 8 r[0:8, 0:16]
-    edge 8: node 8 -> node 11.in0 r[0:8, 0:16]
+    edge 6: node 6 -> node 11.in0 a[0:8, 0:16]
     edge 9: node 9 -> node 11.in1 gamma[0:16]
     edge 10: node 10 -> node 11.in2 beta[0:16]
     edge 11: node 11.out0 -> node 12 n[0:8, 0:16]
-    edge 12: node 12 -> node 14.in0 n[0:8, 0:16]
+    edge 7: node 12 -> node 7.in0 n[0:8, 0:16]
+    edge 8: node 7.out0 -> node 8 r[0:8, 0:16]
+    edge 12: node 8 -> node 14.in0 r[0:8, 0:16]
     edge 13: node 13 -> node 14.in1 w2[0:16, 0:3]
     edge 14: node 14.out0 -> node 15 z[0:8, 0:3]
     edge 15: node 15 -> node 17.in0 z[0:8, 0:3]
@@ -183,7 +185,9 @@ TEST_F(MixedPrecisionTraining, Bf16StepFollowsF32AndKeepsMasterWeightsF32) {
     }
     std::cout << "[ " << name << " ] |mixed - f32| " << std::sqrt(diff) << ", |f32| "
               << std::sqrt(norm) << ", |f32 update| " << std::sqrt(moved) << "\n";
-    EXPECT_LT(std::sqrt(diff), 1e-2 * std::sqrt(norm)) << name << " after 5 steps";
+    // (A bias may end up near zero: then its update is the scale.)
+    EXPECT_LT(std::sqrt(diff), 1e-2 * std::max(std::sqrt(norm), std::sqrt(moved)))
+        << name << " after 5 steps";
     EXPECT_LT(std::sqrt(diff), 1e-1 * std::sqrt(moved)) << name << "'s update over 5 steps";
   }
 }
