@@ -302,49 +302,6 @@ std::vector<ir::Expr> shape_of(const ExpansionContext& x, const std::string& nam
   return {};
 }
 
-}  // namespace
-
-namespace {
-
-void reduce_map_at_storage_precision(ExpansionContext& x, const std::string& label,
-                                     const std::string& outer_ranges,
-                                     const std::string& inner_ranges,
-                                     const std::vector<ir::TaskletPort>& inputs,
-                                     const std::string& code,
-                                     const std::vector<ir::TaskletPort>& outputs,
-                                     const std::map<std::string, std::vector<ir::Expr>>& shapes);
-
-}  // namespace
-
-void reduce_map(ExpansionContext& x, const std::string& label, const std::string& outer_ranges,
-                const std::string& inner_ranges, const std::vector<ir::TaskletPort>& inputs,
-                const std::string& code, const std::vector<ir::TaskletPort>& outputs,
-                const std::map<std::string, std::vector<ir::Expr>>& shapes) {
-  // Sums into f16/bf16 outputs accumulate in f32 (ops/low_precision_sums.h).
-  std::vector<ReductionOutput> targets;
-  targets.reserve(outputs.size());
-  for (const auto& p : outputs) targets.push_back({p.connector, p.container, p.wcr});
-  std::string widened_code = code;
-  const std::vector<WidenedSum> widened = widen_sums(x, label, widened_code, targets);
-  if (widened.empty()) {
-    reduce_map_at_storage_precision(x, label, outer_ranges, inner_ranges, inputs, code, outputs,
-                                    shapes);
-    return;
-  }
-  std::vector<ir::TaskletPort> widened_outputs = outputs;
-  std::map<std::string, std::vector<ir::Expr>> widened_shapes = shapes;
-  for (std::size_t k = 0; k < outputs.size(); ++k) {
-    if (targets[k].container == outputs[k].container) continue;
-    widened_outputs[k].container = targets[k].container;
-    widened_shapes[targets[k].container] = x.container(targets[k].container).shape;
-  }
-  reduce_map_at_storage_precision(x, label, outer_ranges, inner_ranges, inputs, widened_code,
-                                  widened_outputs, widened_shapes);
-  narrow_sums(x, label, widened);
-}
-
-namespace {
-
 void reduce_map_at_storage_precision(ExpansionContext& x, const std::string& label,
                                      const std::string& outer_ranges,
                                      const std::string& inner_ranges,
@@ -389,5 +346,32 @@ void reduce_map_at_storage_precision(ExpansionContext& x, const std::string& lab
 }
 
 }  // namespace
+
+void reduce_map(ExpansionContext& x, const std::string& label, const std::string& outer_ranges,
+                const std::string& inner_ranges, const std::vector<ir::TaskletPort>& inputs,
+                const std::string& code, const std::vector<ir::TaskletPort>& outputs,
+                const std::map<std::string, std::vector<ir::Expr>>& shapes) {
+  // Sums into f16/bf16 outputs accumulate in f32 (ops/low_precision_sums.h).
+  std::vector<ReductionOutput> targets;
+  targets.reserve(outputs.size());
+  for (const auto& p : outputs) targets.push_back({p.connector, p.container, p.wcr});
+  std::string widened_code = code;
+  const std::vector<WidenedSum> widened = widen_sums(x, label, widened_code, targets);
+  if (widened.empty()) {
+    reduce_map_at_storage_precision(x, label, outer_ranges, inner_ranges, inputs, code, outputs,
+                                    shapes);
+    return;
+  }
+  std::vector<ir::TaskletPort> widened_outputs = outputs;
+  std::map<std::string, std::vector<ir::Expr>> widened_shapes = shapes;
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    if (targets[k].container == outputs[k].container) continue;
+    widened_outputs[k].container = targets[k].container;
+    widened_shapes[targets[k].container] = x.container(targets[k].container).shape;
+  }
+  reduce_map_at_storage_precision(x, label, outer_ranges, inner_ranges, inputs, widened_code,
+                                  widened_outputs, widened_shapes);
+  narrow_sums(x, label, widened);
+}
 
 }  // namespace sluice::ops::index
