@@ -65,15 +65,9 @@ void accumulate(ExpansionContext& x, const std::string& label, const std::vector
                 const std::vector<std::int64_t>& axes, bool keepdims, const Ins& inputs,
                 const std::string& prelude, const Ins& sums) {
   const std::vector<Param> all = params_over(shape);
-  std::vector<Param> outer;
-  std::vector<Param> inner;
+  const auto [outer, inner] = reduction_loops(shape, axes, true);
   Point p;
-  for (std::size_t d = 0; d < all.size(); ++d) {
-    const bool reduced =
-        std::find(axes.begin(), axes.end(), static_cast<std::int64_t>(d)) != axes.end();
-    (reduced ? inner : outer).push_back(all[d]);
-    p.push_back(ir::Expr::symbol(all[d].name));
-  }
+  for (const Param& param : all) p.push_back(ir::Expr::symbol(param.name));
   const auto acc_shape = reduced_shape(shape, axes, keepdims);
   const Point acc_point = param_point(x.params(acc_shape));
   std::string init;

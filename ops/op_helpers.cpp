@@ -360,6 +360,38 @@ Reduction reduction_of(const ExpansionContext& x, bool* noop) {
   return r;
 }
 
+bool sums_in_memory_order(const std::vector<ir::Expr>& in_shape,
+                          const std::vector<std::int64_t>& axes) {
+  // As many elements as the generator privatizes in f64 (kMaxPrivateSumBytes / 8).
+  constexpr std::int64_t kSmallResult = 8192;
+  const auto last = static_cast<std::int64_t>(in_shape.size()) - 1;
+  if (axes.empty() || last < 0 || std::find(axes.begin(), axes.end(), last) != axes.end())
+    return false;
+  std::int64_t kept = 1;
+  for (std::int64_t d = 0; d <= last; ++d) {
+    if (std::find(axes.begin(), axes.end(), d) != axes.end()) continue;
+    const auto size = in_shape[static_cast<std::size_t>(d)].constant_value();
+    if (!size) return false;
+    kept *= *size;
+    if (kept > kSmallResult) return false;
+  }
+  return true;
+}
+
+std::pair<std::vector<Param>, std::vector<Param>> reduction_loops(
+    const std::vector<ir::Expr>& shape, const std::vector<std::int64_t>& axes, bool sum) {
+  std::vector<Param> all = params_over(shape);
+  if (sum && sums_in_memory_order(shape, axes)) return {all, {}};
+  std::vector<Param> outer;
+  std::vector<Param> inner;
+  for (std::size_t d = 0; d < all.size(); ++d) {
+    const bool reduced =
+        std::find(axes.begin(), axes.end(), static_cast<std::int64_t>(d)) != axes.end();
+    (reduced ? inner : outer).push_back(all[d]);
+  }
+  return {outer, inner};
+}
+
 void reduce(ExpansionContext& x, const Reduction& r) {
   const ir::Container in = x.container(r.input);
   const ir::Container out = x.container(r.output);
@@ -374,13 +406,7 @@ void reduce(ExpansionContext& x, const Reduction& r) {
             {{"s", acc, point_subset(acc_point), {}}});
   // Accumulate: the kept dims outside (parallel), the reduced dims inside (sequential).
   const std::vector<Param> all = params_over(in.shape);
-  std::vector<Param> outer;
-  std::vector<Param> inner;
-  for (std::size_t d = 0; d < all.size(); ++d) {
-    const bool reduced =
-        std::find(r.axes.begin(), r.axes.end(), static_cast<std::int64_t>(d)) != r.axes.end();
-    (reduced ? inner : outer).push_back(all[d]);
-  }
+  const auto [outer, inner] = reduction_loops(in.shape, r.axes, r.wcr == ir::WriteConflict::Sum);
   Point in_point;
   for (const Param& p : all) in_point.push_back(ir::Expr::symbol(p.name));
   const Point at = reduced_point(in_point, r.axes, r.keepdims);

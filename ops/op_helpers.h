@@ -133,6 +133,16 @@ Point reduced_point(const Point& in, const std::vector<std::int64_t>& axes, bool
 /// The reduced shape.
 std::vector<ir::Expr> reduced_shape(const std::vector<ir::Expr>& in_shape,
                                     const std::vector<std::int64_t>& axes, bool keepdims);
+/// A sum over `axes` that keeps the innermost axis and few elements (a bias or a normalization
+/// scale gradient): its loops best run in the input's memory order, one flat map, so the inner
+/// loop is contiguous. Such a map's outer loops conflict; the CPU generator gives each thread a
+/// private copy of the small result (codegen/cpu/cpu_generator.h). Otherwise the kept dims go
+/// outside and the reduced dims inside.
+bool sums_in_memory_order(const std::vector<ir::Expr>& in_shape,
+                          const std::vector<std::int64_t>& axes);
+/// The loops of a sum over `axes` of `shape`: {outer, inner} (see sums_in_memory_order).
+std::pair<std::vector<Param>, std::vector<Param>> reduction_loops(
+    const std::vector<ir::Expr>& shape, const std::vector<std::int64_t>& axes, bool sum);
 
 /// The statistics of a numerically stable softmax over `axis` of `input` (shape `shape`):
 /// `max`, the largest element of each row, and `sum`, the sum of exp(a - max) over the row, both

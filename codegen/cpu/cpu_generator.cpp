@@ -29,6 +29,9 @@ using ir::NodeId;
 constexpr int kParallelThreshold = 2048;
 /// Largest transient (in elements) kept as a local array instead of a heap buffer.
 constexpr std::int64_t kMaxLocalElements = 1024;
+/// Largest write-conflict sum target (in bytes) that a parallel map may privatize: each thread
+/// sums into its own copy on its stack, and the copies are added in thread order afterwards.
+constexpr std::int64_t kMaxPrivateSumBytes = 64 * 1024;
 
 /// Concatenation without temporaries (string building inside loops).
 template <typename... Parts>
@@ -121,6 +124,15 @@ void collect_body(const Graph& g, std::vector<const ir::Memlet*>& wcr,
       for (const ir::MapParam& p : inner->params) params.insert(p.name);
       collect_body(*inner->body, wcr, params, nested);
     }
+}
+
+/// Every non-empty memlet anywhere in a map body.
+void collect_memlets(const Graph& g, std::vector<const ir::Memlet*>& memlets) {
+  for (const ir::EdgeId e : g.edge_ids())
+    if (!g.edge(e).memlet.empty()) memlets.push_back(&g.edge(e).memlet);
+  for (const NodeId n : g.node_ids())
+    if (const auto* inner = std::get_if<ir::MapNode>(&g.node(n)))
+      collect_memlets(*inner->body, memlets);
 }
 
 class CpuGenerator {
@@ -581,7 +593,34 @@ private:
   struct LoopPlan {
     std::size_t parallel = 0;
     bool simd = false;
+    /// Targets of write-conflict sums that each thread accumulates into a private copy (roots);
+    /// without them the leading parameters would conflict.
+    std::vector<ContainerId> private_sums;
   };
+
+  /// Roots that every conflicting memlet of `wcr` sums into, when each one can be privatized:
+  /// a plain arithmetic type, a small constant span, and only Sum memlets touch it in the body.
+  /// Empty when any conflicting target cannot.
+  [[nodiscard]] std::vector<ContainerId> privatizable_sums(
+      const ir::MapNode& map, const std::vector<const ir::Memlet*>& conflicting) const {
+    std::set<ContainerId> roots;
+    for (const ir::Memlet* m : conflicting) {
+      if (m->wcr != ir::WriteConflict::Sum) return {};
+      roots.insert(root(m->data));
+    }
+    std::vector<const ir::Memlet*> all;
+    collect_memlets(*map.body, all);
+    for (const ContainerId r : roots) {
+      const Container& c = program_.containers[r];
+      const std::string t = storage_type(c.dtype);
+      if (t != "float" && t != "double" && t != "int32_t" && t != "int64_t") return {};
+      const auto span = constant_span(c);
+      if (!span || *span * ir::dtype_size(c.dtype) > kMaxPrivateSumBytes) return {};
+      for (const ir::Memlet* m : all)
+        if (root(m->data) == r && m->wcr != ir::WriteConflict::Sum) return {};
+    }
+    return {roots.begin(), roots.end()};
+  }
 
   [[nodiscard]] LoopPlan plan(const ir::MapNode& map, bool top_level) const {
     LoopPlan result;
@@ -608,6 +647,19 @@ private:
       result.simd = !nested && !map.params.empty() && conflict_free({map.params.back().name});
       return result;
     }
+    // The first parameter already conflicts: threads may still split it when the sums that
+    // conflict go to private copies.
+    if (!map.params.empty() && !conflict_free({map.params.front().name})) {
+      std::vector<const ir::Memlet*> conflicting;
+      for (const ir::Memlet* m : wcr)
+        if (!distinct_per(*m, {map.params.front().name}, map_params)) conflicting.push_back(m);
+      result.private_sums = privatizable_sums(map, conflicting);
+      if (!result.private_sums.empty())
+        std::erase_if(wcr, [&](const ir::Memlet* m) {
+          return std::find(result.private_sums.begin(), result.private_sums.end(), root(m->data)) !=
+                 result.private_sums.end();
+        });
+    }
     std::vector<std::string> leading;
     std::set<std::string> outer;
     for (const ir::MapParam& p : map.params) {
@@ -624,6 +676,7 @@ private:
     // sweep into div/mod index arithmetic that the compiler cannot vectorize. (With nested maps
     // the vector loops are theirs: all of this map's loops may collapse.)
     if (result.parallel == map.params.size() && map.params.size() > 1 && !nested) --result.parallel;
+    if (result.parallel == 0) result.private_sums.clear();
     return result;
   }
 
@@ -783,6 +836,15 @@ private:
     out += "}\n";
   }
 
+  /// `for (int64_t s_i = begin; s_i < end; ++s_i) {`
+  [[nodiscard]] static std::string loop_header(const ir::MapParam& p) {
+    const std::string v = cpp_symbol(p.name);
+    return cat("for (int64_t ", v, " = ", cpp_expr(p.range.begin), "; ", v, " < ",
+               cpp_expr(p.range.end), "; ",
+               p.range.step == ir::Expr(1) ? cat("++", v) : cat(v, " += ", cpp_expr(p.range.step)),
+               ") {\n");
+  }
+
   void emit_map(std::string& out, const ir::MapNode& map, bool top_level) {
     const std::vector<const ir::Memlet*> reductions =
         top_level ? std::vector<const ir::Memlet*>{} : simd_reductions(map);
@@ -825,23 +887,22 @@ private:
       // (a row-wise reduction over few long rows still wants threads).
       ir::Expr iterations = body_iterations(*map.body, program_.symbols);
       for (const ir::MapParam& p : map.params) iterations = iterations * p.range.size();
-      out += "#pragma omp parallel for schedule(static)" +
-             (loops.parallel > 1 ? " collapse(" + std::to_string(loops.parallel) + ")"
-                                 : std::string()) +
-             " num_threads(sl_num_threads()) if(" + cpp_expr(iterations) +
-             " >= " + std::to_string(kParallelThreshold) + ")\n";
+      const std::string collapse =
+          loops.parallel > 1 ? " collapse(" + std::to_string(loops.parallel) + ")" : "";
+      const std::string team = " num_threads(sl_num_threads()) if(" + cpp_expr(iterations) +
+                               " >= " + std::to_string(kParallelThreshold) + ")";
+      if (!loops.private_sums.empty()) {
+        emit_privatized_map(out, map, loops, collapse, team);
+        return;
+      }
+      out += "#pragma omp parallel for schedule(static)" + collapse + team + "\n";
     }
     for (std::size_t i = 0; i < map.params.size(); ++i) {
-      const ir::MapParam& p = map.params[i];
-      const std::string v = cpp_symbol(p.name);
       if (!reductions.empty())
         out += "#pragma omp simd" + reduction_clauses + "\n";
       else if (loops.simd && i + 1 == map.params.size())
         out += "#pragma omp simd\n";
-      out += cat(
-          "for (int64_t ", v, " = ", cpp_expr(p.range.begin), "; ", v, " < ", cpp_expr(p.range.end),
-          "; ", p.range.step == ir::Expr(1) ? cat("++", v) : cat(v, " += ", cpp_expr(p.range.step)),
-          ") {\n");
+      out += loop_header(map.params[i]);
     }
     // Locals first touched here are private to one iteration.
     emit_body(out, map);
@@ -852,6 +913,41 @@ private:
       accumulators_.erase(m);
     }
     out += "}\n";
+  }
+
+  /// A parallel map whose write-conflict sums go to per-thread copies (on each thread's stack,
+  /// shadowing the target's name), added into the target in thread order after the loop: the
+  /// same sum for the same thread count, run after run.
+  void emit_privatized_map(std::string& out, const ir::MapNode& map, const LoopPlan& loops,
+                           const std::string& collapse, const std::string& team) {
+    out += "#pragma omp parallel" + team + "\n{\n";
+    std::vector<std::pair<std::string, std::string>> copies;  // target pointer, private copy
+    for (const ContainerId r : loops.private_sums) {
+      const Container& c = program_.containers[r];
+      const std::string copy = "sl_private" + std::to_string(next_accumulator_++);
+      out += cat(storage_type(c.dtype), " ", copy, "[", std::to_string(*constant_span(c)),
+                 "] = {};\n");
+      copies.emplace_back(pointer(r), copy);
+    }
+    out += "{\n";
+    for (const auto& [target, copy] : copies)
+      out += cat("auto* __restrict__ ", target, " = ", copy, ";\n");
+    out += "#pragma omp for schedule(static)" + collapse + "\n";
+    for (const ir::MapParam& p : map.params) out += loop_header(p);
+    emit_body(out, map);
+    for (std::size_t i = 0; i < map.params.size(); ++i) out += "}\n";
+    out += "}\n";
+    // Thread t adds its copies in round t (libomp 14, the runtime the JIT links, has no entry
+    // point for `ordered` as Clang 19 emits it).
+    out +=
+        "for (int sl_t = 0; sl_t < sl_team_size(); ++sl_t) {\nif (sl_thread_index() == sl_t) {\n";
+    for (std::size_t i = 0; i < copies.size(); ++i) {
+      const auto& [target, copy] = copies[i];
+      out += cat("for (int64_t sl_i = 0; sl_i < ",
+                 std::to_string(*constant_span(program_.containers[loops.private_sums[i]])),
+                 "; ++sl_i) ", target, "[sl_i] += ", copy, "[sl_i];\n");
+    }
+    out += "}\n#pragma omp barrier\n}\n}\n";
   }
 
   static void subscripted_names(const ir::TaskletExpr& e, std::set<std::string>& names) {

@@ -19,8 +19,11 @@
 /// parameters that keep every write-conflict update in the body on distinct elements (each such
 /// parameter is the exact index, plus a symbol-only term, of its own dimension of every
 /// write-conflict subset); a conflict across those parameters makes the rest sequential (no
-/// atomics: results stay deterministic). Vectorized puts `#pragma omp simd` on the map's
-/// innermost loop under the same rule. Sequential and Default maps are plain loops.
+/// atomics: results stay deterministic). One exception: when the first parameter conflicts only
+/// through Sum memlets into small targets of constant size (a bias or scale gradient), every
+/// thread sums into a private copy on its stack, and the copies are added into the target in
+/// thread order (deterministic for a given thread count). Vectorized puts `#pragma omp simd` on
+/// the map's innermost loop under the same rule. Sequential and Default maps are plain loops.
 
 #include <string>
 #include <vector>

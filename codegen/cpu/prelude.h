@@ -16,8 +16,10 @@ inline constexpr std::string_view kCpuPrelude =
 #include <cstring>
 #ifdef _OPENMP
 // Declared, not included: Clang 19 in process has no omp.h of its own (Debian ships it with
-// libomp-19-dev), and this one entry point is all the generated code calls.
+// libomp-19-dev), and these entry points are all the generated code calls.
 extern "C" int omp_get_num_procs(void);
+extern "C" int omp_get_num_threads(void);
+extern "C" int omp_get_thread_num(void);
 #endif
 
 namespace {
@@ -164,6 +166,23 @@ inline double sl_exp(double x) { return std::exp(x); }
 // calls __cxa_guard_acquire, which the in-process JIT cannot resolve when the host loaded
 // libstdc++ privately (the Python module does). Racing first calls compute the same value.
 static int sl_threads_cached = 0;
+// Threads of the team running the caller, and the caller's index in it (1 and 0 outside a
+// parallel region or without OpenMP).
+inline int sl_team_size() {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
+inline int sl_thread_index() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
 inline int sl_num_threads() {
 #ifdef _OPENMP
   int n = __atomic_load_n(&sl_threads_cached, __ATOMIC_RELAXED);

@@ -54,8 +54,9 @@ TEST(CpuMemlets, PermuteAndReshapeViews) {
   expect_near(z, ez);
 }
 
-// Column sums (a conflict over the inner parameter only: parallel over j), a total sum and a
-// global max (conflicts over every parameter: sequential), a product over rows.
+// Column sums (a conflict over the inner parameter only: parallel over j), a total sum (a
+// conflict over every parameter: per-thread copies, see below), a global max (sequential), a
+// product over rows.
 TEST(CpuMemlets, WriteConflictsSumMaxProduct) {
   auto rng = testing::seeded_rng();
   ProgramBuilder b("reductions");
@@ -121,6 +122,57 @@ TEST(CpuMemlets, WriteConflictsSumMaxProduct) {
   expect_near(total, std::vector<double>{etotal}, 1e-4);  // f32 accumulation of 9000 terms
   expect_near(biggest, std::vector<double>{ebig});
   expect_near(rowprod, eprod);
+}
+
+// A bias gradient: every row sums into the same 8 elements, so the rows conflict. The target is
+// small and of constant size: each thread sums into a private copy, and the copies are added in
+// thread order (the same bits run after run). A target of symbolic size stays sequential.
+TEST(CpuMemlets, SmallSumTargetsArePrivatizedPerThread) {
+  auto rng = testing::seeded_rng();
+  ProgramBuilder b("bias_grad");
+  const Expr n = b.symbol("N");
+  const Expr m = b.symbol("M");
+  b.array("G", DType::f32, {n, 8});
+  b.array("db", DType::f32, {8});
+  b.array("H", DType::f32, {n, m});
+  b.array("dc", DType::f32, {m});
+  auto g = b.state("main");
+  g.mapped_tasklet("bias_sum", "i=0:N, j=0:8", {{"x", "G", "i, j"}}, "s = x * 2.0;",
+                   {{"s", "db", "j", WriteConflict::Sum}});
+  g.mapped_tasklet("symbolic_sum", "i=0:N, j=0:M", {{"x", "H", "i, j"}}, "s = x;",
+                   {{"s", "dc", "j", WriteConflict::Sum}});
+  auto built = build(b.build());
+  const std::string& code = built.source.code;
+  const auto kernel_code = [&](const std::string& kernel) {
+    const auto k = std::find(built.source.kernels.begin(), built.source.kernels.end(), kernel) -
+                   built.source.kernels.begin();
+    const auto at = code.find("// kernel " + std::to_string(k) + ": " + kernel + "\n");
+    EXPECT_NE(at, std::string::npos) << kernel;
+    return code.substr(at, code.find("// kernel", at + 1) - at);
+  };
+  EXPECT_NE(kernel_code("bias_sum").find("float sl_private"), std::string::npos);
+  EXPECT_NE(kernel_code("bias_sum").find("#pragma omp for schedule(static)"), std::string::npos);
+  EXPECT_EQ(kernel_code("symbolic_sum").find("#pragma omp"), std::string::npos);
+
+  const std::int64_t nv = 5000, mv = 3;
+  const auto gv = random_floats(rng, nv * 8, -2.0, 2.0);
+  const auto hv = random_floats(rng, nv * mv, -2.0, 2.0);
+  built.executable.init({{"N", nv}, {"M", mv}});
+  std::vector<float> db_first;
+  for (int run = 0; run < 3; ++run) {
+    std::vector<float> db(8, 0.5F), dc(mv, 0.0F);  // sums add to what the targets hold
+    built.executable.run(
+        {const_cast<float*>(gv.data()), db.data(), const_cast<float*>(hv.data()), dc.data()});
+    std::vector<double> edb(8, 0.5), edc(mv, 0.0);
+    for (std::int64_t i = 0; i < nv; ++i) {
+      for (int j = 0; j < 8; ++j) edb[j] += 2.0 * gv[i * 8 + j];
+      for (std::int64_t j = 0; j < mv; ++j) edc[j] += hv[i * mv + j];
+    }
+    expect_near(db, edb, 1e-3);  // f32 sums of 5000 terms
+    expect_near(dc, edc, 1e-3);
+    if (run == 0) db_first = db;
+    EXPECT_EQ(db, db_first) << "run " << run << " summed in another order";
+  }
 }
 
 // Gather along axis 0 through a subscript: Y[i, j] = D[I[i] (negative counts from the end), j].

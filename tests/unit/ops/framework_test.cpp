@@ -1,6 +1,8 @@
 // The expansion framework: ordering of writes, outputs landing in the consumers' Access node,
 // transactions, errors naming the node, and the golden IR of an element-wise expansion.
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "ir/builder.h"
@@ -109,6 +111,43 @@ TEST(Framework, UnknownOpAndMissingAttribute) {
         << e.what();
     EXPECT_NE(std::string(e.what()).find("'node'"), std::string::npos) << e.what();
   }
+}
+
+// The loops of a sum: a column sum into few elements (a bias gradient) runs in memory order, one
+// flat map, so its inner loop is contiguous; a row sum keeps the kept dims outside and the
+// reduced dims in a nested map; a column sum into many elements stays nested too.
+TEST(Framework, SumLoopsFollowMemoryOrderWhenTheResultIsSmall) {
+  const auto accumulate_map = [](std::vector<std::int64_t> axes, std::vector<std::int64_t> in,
+                                 std::vector<std::int64_t> out) {
+    const ir::Program p = expand_node_program(
+        {"ReduceSum", {{"axes", axes}, {"keepdims", std::int64_t{0}}}, {f32(in)}, {f32(out)}});
+    const ir::Graph& g = p.states[p.start_state].graph;
+    for (const ir::NodeId id : g.node_ids())
+      if (const auto* m = std::get_if<ir::MapNode>(&g.node(id)); m && m->label == "reducesum")
+        return *m;
+    ADD_FAILURE() << "no map 'reducesum'";
+    return ir::MapNode{};
+  };
+  const auto params = [](const ir::MapNode& m) {
+    std::vector<std::string> names;
+    for (const ir::MapParam& p : m.params) names.push_back(p.name);
+    return names;
+  };
+  const auto nested = [](const ir::MapNode& m) {
+    const auto ids = m.body->node_ids();
+    return std::any_of(ids.begin(), ids.end(), [&](ir::NodeId n) {
+      return std::holds_alternative<ir::MapNode>(m.body->node(n));
+    });
+  };
+  const ir::MapNode columns = accumulate_map({0, 1}, {4, 6, 8}, {8});
+  EXPECT_EQ(params(columns), (std::vector<std::string>{"_d0", "_d1", "_d2"}));
+  EXPECT_FALSE(nested(columns));
+  const ir::MapNode rows = accumulate_map({2}, {4, 6, 8}, {4, 6});
+  EXPECT_EQ(params(rows), (std::vector<std::string>{"_d0", "_d1"}));
+  EXPECT_TRUE(nested(rows));
+  const ir::MapNode wide = accumulate_map({0}, {4, 9000}, {9000});
+  EXPECT_EQ(params(wide), (std::vector<std::string>{"_d1"}));
+  EXPECT_TRUE(nested(wide));
 }
 
 // Init then accumulate: the second write of the output is ordered after the first.
