@@ -147,7 +147,9 @@ frontends::Model training_step(frontends::Model model, const TrainingOptions& op
                 {{"reduction", std::string("mean")}});
   }
 
-  // Backward, seeded with d loss / d loss = 1, into gradient buffers the model owns.
+  // Backward, seeded with d loss / d loss = 1. The gradients are transients: the update reads
+  // them in the same step, and between steps their memory serves other intermediates (the
+  // forward's activations live before any gradient does).
   const std::string seed = add_array(program, "loss_seed", prediction.dtype, {});
   model.constants[seed] = scalar(1.0F);
   autodiff::BackwardRequest request;
@@ -156,7 +158,7 @@ frontends::Model training_step(frontends::Model model, const TrainingOptions& op
   for (const auto& p : model.parameters) {
     const ir::Container c = program.containers[*program.find_container(p.container)];
     const std::string g = add_array(program, p.container + "_grad", c.dtype, c.shape);
-    model.constants[g] = ir::Tensor::zeros(c.dtype, static_shape(c));
+    program.containers[*program.find_container(g)].transient = true;
     request.gradients[p.container] = g;
     grad_of[p.container] = g;
   }

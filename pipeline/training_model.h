@@ -11,8 +11,10 @@
 /// (`SoftmaxCrossEntropyLoss` over the class axis, or `MSELoss`) writing the `loss` output, and
 /// the backward pass (transforms/autodiff) seeded with d loss = 1. "update" counts the step and
 /// applies one optimizer node (`SgdUpdate`, `AdamUpdate`, `AdamWUpdate`) per parameter. The
-/// parameters, their gradients and the optimizer state are buffers the model owns (its
-/// constants), so they persist from one run to the next; `CompiledModel::parameters` reads them.
+/// parameters and the optimizer state are buffers the model owns (its constants), so they persist
+/// from one run to the next; `CompiledModel::parameters` reads them. The gradients are
+/// transients `<parameter>_grad`: written by the backward, read by the update, and sharing
+/// memory with the other intermediates.
 
 #include <optional>
 #include <string>
