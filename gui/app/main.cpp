@@ -2,12 +2,11 @@
 //   sluice-gui [--recipe R.json] [MODEL_OR_PROGRAM]
 //   sluice-gui --screenshot OUT.png [--select NODE] [--overlay data-movement|flops] MODEL
 
+#include <QApplication>
+#include <QCommandLineParser>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-
-#include <QApplication>
-#include <QCommandLineParser>
 
 #include "gui/app/main_window.h"
 #include "gui/app/screenshot.h"
@@ -17,7 +16,8 @@ namespace {
 /// A screenshot needs no display: choose the offscreen platform unless the caller chose one.
 void prefer_offscreen_for_screenshots(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], "--screenshot") == 0 || std::strncmp(argv[i], "--screenshot=", 13) == 0) {
+    if (std::strcmp(argv[i], "--screenshot") == 0 ||
+        std::strncmp(argv[i], "--screenshot=", 13) == 0) {
       if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
       return;
     }
@@ -34,11 +34,15 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   parser.setApplicationDescription("Sluice workbench: see and optimize where the bytes move.");
   parser.addHelpOption();
-  const QCommandLineOption screenshot("screenshot", "Render the window to OUT.png and exit.", "OUT.png");
+  const QCommandLineOption screenshot("screenshot", "Render the window to OUT.png and exit.",
+                                      "OUT.png");
   const QCommandLineOption select("select", "Select (and centre) the node named NODE.", "NODE");
-  const QCommandLineOption overlay("overlay", "Overlay: data-movement, flops, time or none.", "KIND");
+  const QCommandLineOption overlay("overlay", "Overlay: data-movement, flops, time or none.",
+                                   "KIND");
   const QCommandLineOption recipe("recipe", "Replay this recipe on the opened model.", "R.json");
-  parser.addOptions({screenshot, select, overlay, recipe});
+  const QCommandLineOption symbol("symbol", "A free symbol's value for the overlays (repeatable).",
+                                  "NAME=VALUE");
+  parser.addOptions({screenshot, select, overlay, recipe, symbol});
   parser.addPositionalArgument("document", "An ONNX model or a *.sluice.json program.", "[MODEL]");
   parser.process(app);
   const QStringList documents = parser.positionalArguments();
@@ -49,9 +53,9 @@ int main(int argc, char** argv) {
       std::cerr << "sluice-gui: error: --screenshot needs exactly one MODEL or program to show\n";
       return 1;
     }
-    return sluice::gui::take_screenshot(window, {parser.value(screenshot), documents.first(),
-                                                 parser.value(recipe), parser.value(select),
-                                                 parser.value(overlay)});
+    return sluice::gui::take_screenshot(
+        window, {parser.value(screenshot), documents.first(), parser.value(recipe),
+                 parser.value(select), parser.value(overlay), parser.values(symbol)});
   }
   window.resize(1400, 900);
   window.show();

@@ -1,7 +1,5 @@
 #include "gui/app/main_window.h"
 
-#include <iostream>
-
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
@@ -36,8 +34,8 @@ QLabel* placeholder(const QString& name) {
 }  // namespace
 
 const QStringList& MainWindow::dock_names() {
-  static const QStringList names{"Transformations", "History", "Properties", "Code", "Report"};
-  return names;
+  static const QStringList kNames{"Transformations", "History", "Properties", "Code", "Report"};
+  return kNames;
 }
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), graph_(new GraphWidget(this)) {
@@ -46,8 +44,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), graph_(new GraphW
   setAcceptDrops(true);
   build_menus();
   build_docks();
-  connect(graph_, &GraphWidget::message, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
-  statusBar()->showMessage(tr("Open a model (.onnx) or a program (.sluice.json) — or drop one here"));
+  connect(graph_, &GraphWidget::message, this,
+          [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+  statusBar()->showMessage(
+      tr("Open a model (.onnx) or a program (.sluice.json) — or drop one here"));
 }
 
 void MainWindow::build_menus() {
@@ -55,15 +55,18 @@ void MainWindow::build_menus() {
   file->addAction(tr("&Open…"), QKeySequence::Open, this, &MainWindow::choose_and_open);
   file->addAction(tr("Open Model with &Recipe…"), this, &MainWindow::choose_model_and_recipe);
   recent_menu_ = file->addMenu(tr("Open &Recent"));
-  file->addAction(tr("&Save Program As…"), QKeySequence::SaveAs, this, &MainWindow::choose_and_save);
+  file->addAction(tr("&Save Program As…"), QKeySequence::SaveAs, this,
+                  &MainWindow::choose_and_save);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
   refresh_recent_menu();
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Fit"), QKeySequence(Qt::Key_F), graph_, &GraphWidget::fit);
-  view->addAction(tr("Zoom &In"), QKeySequence::ZoomIn, this, [this] { graph_->view()->zoom_by(1.25); });
-  view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, this, [this] { graph_->view()->zoom_by(0.8); });
+  view->addAction(tr("Zoom &In"), QKeySequence::ZoomIn, this,
+                  [this] { graph_->view()->zoom_by(1.25); });
+  view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, this,
+                  [this] { graph_->view()->zoom_by(0.8); });
   for (const auto kind : {OverlayKind::None, OverlayKind::DataMovement, OverlayKind::Flops,
                           OverlayKind::MeasuredTime})
     view->addAction(tr("Overlay: %1").arg(QString::fromStdString(overlay_kind_name(kind))), this,
@@ -110,7 +113,8 @@ bool MainWindow::open_file(const QString& path, const QString& recipe) {
     emit document_opened(path, program);
     return true;
   } catch (const std::exception& error) {
-    show_error(tr("Cannot open %1").arg(QFileInfo(path).fileName()), QString::fromUtf8(error.what()));
+    show_error(tr("Cannot open %1").arg(QFileInfo(path).fileName()),
+               QString::fromUtf8(error.what()));
     return false;
   }
 }
@@ -125,14 +129,14 @@ bool MainWindow::save_program(const QString& path) {
     statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
     return true;
   } catch (const std::exception& error) {
-    show_error(tr("Cannot save %1").arg(QFileInfo(path).fileName()), QString::fromUtf8(error.what()));
+    show_error(tr("Cannot save %1").arg(QFileInfo(path).fileName()),
+               QString::fromUtf8(error.what()));
     return false;
   }
 }
 
 void MainWindow::show_error(const QString& title, const QString& message) {
   last_error_ = message;
-  std::cerr << "sluice-gui: " << message.toStdString() << "\n";
   emit error_shown(message);
   statusBar()->showMessage(message);
   if (quiet_) return;
@@ -147,12 +151,15 @@ void MainWindow::refresh_recent_menu() {
   recent_menu_->clear();
   const QStringList files = RecentFiles::list();
   for (const QString& file : files)
-    recent_menu_->addAction(QFileInfo(file).fileName(), this, [this, file] {
-      if (!open_file(file)) {
-        RecentFiles::remove(file);
-        refresh_recent_menu();
-      }
-    })->setToolTip(file);
+    recent_menu_
+        ->addAction(QFileInfo(file).fileName(), this,
+                    [this, file] {
+                      if (!open_file(file)) {
+                        RecentFiles::remove(file);
+                        refresh_recent_menu();
+                      }
+                    })
+        ->setToolTip(file);
   recent_menu_->setEnabled(!files.isEmpty());
 }
 
@@ -164,7 +171,8 @@ void MainWindow::choose_and_open() {
 void MainWindow::choose_model_and_recipe() {
   const QString model = QFileDialog::getOpenFileName(this, tr("Open Model"), {}, tr(kOpenFilter));
   if (model.isEmpty()) return;
-  const QString recipe = QFileDialog::getOpenFileName(this, tr("Recipe to replay"), {}, tr("Recipes (*.json)"));
+  const QString recipe =
+      QFileDialog::getOpenFileName(this, tr("Recipe to replay"), {}, tr("Recipes (*.json)"));
   if (!recipe.isEmpty()) open_file(model, recipe);
 }
 

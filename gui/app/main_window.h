@@ -7,9 +7,8 @@
 /// and fills the docks with `set_dock_widget`; it learns about newly opened documents from
 /// `document_opened` and about the selection from `graph()->selection_changed`.
 
-#include <map>
-
 #include <QMainWindow>
+#include <map>
 
 #include "gui/view/graph_widget.h"
 #include "ir/program.h"

@@ -1,10 +1,11 @@
 #include "gui/app/screenshot.h"
 
-#include <iostream>
-
+#include <QCoreApplication>
+#include <QDir>
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QTimer>
+#include <iostream>
 
 #include "gui/app/main_window.h"
 
@@ -14,7 +15,8 @@ namespace {
 
 constexpr int kLayoutTimeoutMs = 120000;
 
-int fail(const QString& message) {
+int fail(QString message) {
+  if (message.startsWith("error: ")) message.remove(0, 7);  // UserError's own prefix
   std::cerr << "sluice-gui: error: " << message.toStdString() << "\n";
   return 1;
 }
@@ -32,14 +34,27 @@ bool wait_for_layout(GraphWidget& graph) {
 
 int take_screenshot(MainWindow& window, const ScreenshotRequest& request) {
   if (!request.output.endsWith(".png", Qt::CaseInsensitive))
-    return fail(QString("--screenshot %1: the screenshot is written as PNG: name it *.png").arg(request.output));
+    return fail(QString("--screenshot %1: the screenshot is written as PNG: name it *.png")
+                    .arg(request.output));
   const QFileInfo target(request.output);
   if (!target.absoluteDir().exists())
-    return fail(QString("--screenshot %1: the folder '%2' is missing").arg(request.output, target.absolutePath()));
+    return fail(QString("--screenshot %1: the folder '%2' is missing")
+                    .arg(request.output, target.absolutePath()));
   OverlayKind overlay = OverlayKind::None;
   if (!request.overlay.isEmpty() && !parse_overlay_kind(request.overlay.toStdString(), overlay))
-    return fail(QString("--overlay %1: unknown overlay (data-movement, flops, time, none)").arg(request.overlay));
+    return fail(QString("--overlay %1: unknown overlay (data-movement, flops, time, none)")
+                    .arg(request.overlay));
 
+  ir::analysis::SymbolValues symbols;
+  for (const QString& assignment : request.symbols) {
+    const QString name = assignment.section('=', 0, 0).trimmed();
+    bool is_number = false;
+    const qlonglong value = assignment.section('=', 1).trimmed().toLongLong(&is_number);
+    if (name.isEmpty() || !assignment.contains('=') || !is_number)
+      return fail(QString("--symbol %1: write NAME=INTEGER, e.g. N=64").arg(assignment));
+    symbols[name.toStdString()] = value;
+  }
+  window.graph()->set_symbol_values(symbols);
   window.set_quiet(true);
   window.resize(request.width, request.height);
   window.show();
@@ -48,7 +63,8 @@ int take_screenshot(MainWindow& window, const ScreenshotRequest& request) {
   if (overlay != OverlayKind::None && !window.graph()->set_overlay(overlay))
     return fail(QString("--overlay %1: %2").arg(request.overlay, window.graph()->last_message()));
   if (!request.select.isEmpty() && !window.graph()->select_by_name(request.select))
-    return fail(QString("--select %1: no node of that name in %2").arg(request.select, request.document));
+    return fail(
+        QString("--select %1: no node of that name in %2").arg(request.select, request.document));
   QCoreApplication::processEvents();
   if (!window.grab().save(request.output, "PNG"))
     return fail(QString("--screenshot %1: cannot write the file").arg(request.output));

@@ -5,6 +5,7 @@
 /// QT_QPA_PLATFORM=offscreen.
 
 #include <QString>
+#include <QStringList>
 
 namespace sluice::gui {
 
@@ -14,8 +15,9 @@ struct ScreenshotRequest {
   QString output;
   QString document;
   QString recipe;
-  QString select;   ///< A node name; empty: no selection.
-  QString overlay;  ///< "data-movement", "flops"; empty: none.
+  QString select;       ///< A node name; empty: no selection.
+  QString overlay;      ///< "data-movement", "flops"; empty: none.
+  QStringList symbols;  ///< `N=64`: values of free symbols for the overlays.
   int width = 1600;
   int height = 1000;
 };

@@ -109,6 +109,7 @@ private:
                             ends[edge.dst].in, memlet_label(program_, edge.memlet), false});
     }
     std::vector<Ends> result;
+    result.reserve(ends.size());
     for (const auto& [id, end] : ends) result.push_back(end);
     return result;
   }
@@ -140,7 +141,8 @@ private:
   }
 
   Ends map_node(const ir::MapNode& map, ir::StateId state, const std::string& key, int scope) {
-    const std::string ranges = "[" + map_ranges(map) + "] " + std::string(ir::schedule_name(map.schedule));
+    const std::string ranges =
+        "[" + map_ranges(map) + "] " + std::string(ir::schedule_name(map.schedule));
     if (options_.collapsed.contains(key)) {
       const int index = add_node(key, map.label, ranges, DrawKind::Map, scope);
       return {index, index};
@@ -159,8 +161,10 @@ private:
     const int exit = add_node(key + "/exit", map.label, ranges, DrawKind::MapExit, inner);
     int link = 0;
     for (const Ends& end : body) {
-      if (!has_in[end.in]) out_.edges.push_back({key + "/l" + std::to_string(link++), entry, end.in, "", true});
-      if (!has_out[end.out]) out_.edges.push_back({key + "/l" + std::to_string(link++), end.out, exit, "", true});
+      if (!has_in[end.in])
+        out_.edges.push_back({key + "/l" + std::to_string(link++), entry, end.in, "", true});
+      if (!has_out[end.out])
+        out_.edges.push_back({key + "/l" + std::to_string(link++), end.out, exit, "", true});
     }
     if (body.empty()) out_.edges.push_back({key + "/l0", entry, exit, "", true});
     return {entry, exit};

@@ -28,7 +28,7 @@ struct DrawNode {
   std::string label;   ///< Shown in the box and matched by search.
   std::string detail;  ///< Second line / tool tip: op, map ranges, container type.
   DrawKind kind = DrawKind::Access;
-  int scope = -1;      ///< Index into `scopes`; -1: the top level.
+  int scope = -1;  ///< Index into `scopes`; -1: the top level.
 };
 
 struct DrawScope {
@@ -53,8 +53,8 @@ struct GraphDescription {
 };
 
 struct DescribeOptions {
-  std::optional<ir::StateId> state;   ///< Nullopt: all states, each in a frame.
-  std::set<std::string> collapsed;    ///< Keys of map nodes drawn as one box.
+  std::optional<ir::StateId> state;  ///< Nullopt: all states, each in a frame.
+  std::set<std::string> collapsed;   ///< Keys of map nodes drawn as one box.
 };
 
 GraphDescription describe_program(const ir::Program& program, const DescribeOptions& options);

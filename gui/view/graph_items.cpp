@@ -1,10 +1,9 @@
 #include "gui/view/graph_items.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
+#include <algorithm>
+#include <cmath>
 
 namespace sluice::gui {
 
@@ -12,7 +11,7 @@ namespace {
 
 /// Below these on-screen scales text is not drawn (level of detail).
 constexpr double kNodeTextScale = 0.35;
-constexpr double kEdgeTextScale = 0.8;
+constexpr double kEdgeTextScale = 0.7;
 
 QColor kind_color(DrawKind kind) {
   switch (kind) {
@@ -34,8 +33,9 @@ QPainterPath node_shape(DrawKind kind, const QRectF& r) {
   switch (kind) {
     case DrawKind::Access: path.addEllipse(r); break;
     case DrawKind::MapEntry:  // a trapezoid, wide at the bottom: the scope opens
-      path.addPolygon(QPolygonF({r.topLeft() + QPointF(slant, 0), r.topRight() - QPointF(slant, 0),
-                                 r.bottomRight(), r.bottomLeft(), r.topLeft() + QPointF(slant, 0)}));
+      path.addPolygon(
+          QPolygonF({r.topLeft() + QPointF(slant, 0), r.topRight() - QPointF(slant, 0),
+                     r.bottomRight(), r.bottomLeft(), r.topLeft() + QPointF(slant, 0)}));
       break;
     case DrawKind::MapExit:
       path.addPolygon(QPolygonF({r.topLeft(), r.topRight(), r.bottomRight() - QPointF(slant, 0),
@@ -69,8 +69,10 @@ QColor heat_color(double fraction) {
 }
 
 NodeItem::NodeItem(const DrawNode& node, const LayoutBox& box)
-    : key_(QString::fromStdString(node.key)), label_(QString::fromStdString(node.label)),
-      detail_(QString::fromStdString(node.detail)), kind_(node.kind),
+    : key_(QString::fromStdString(node.key)),
+      label_(QString::fromStdString(node.label)),
+      detail_(QString::fromStdString(node.detail)),
+      kind_(node.kind),
       rect_(box.x, box.y, box.width, box.height) {
   setFlag(ItemIsSelectable);
   setZValue(2);
@@ -86,10 +88,12 @@ void NodeItem::set_heat(const QColor& color, const QString& text) {
   update();
 }
 
-void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*option*/, QWidget* /*widget*/) {
+void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*option*/,
+                     QWidget* /*widget*/) {
   const double scale = screen_scale(painter);
   const QColor fill = heat_.isValid() ? heat_ : kind_color(kind_);
-  QPen pen(isSelected() ? QColor(0x1e, 0x88, 0xe5) : QColor(0x45, 0x5a, 0x64), isSelected() ? 3 : 1);
+  QPen pen(isSelected() ? QColor(0x1e, 0x88, 0xe5) : QColor(0x45, 0x5a, 0x64),
+           isSelected() ? 3 : 1);
   pen.setCosmetic(!isSelected());
   painter->setPen(pen);
   painter->setBrush(fill);
@@ -107,21 +111,30 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*option
   const bool two_lines = kind_ == DrawKind::Library || kind_ == DrawKind::Map;
   if (two_lines) {
     const QRectF top(rect_.x() + 4, rect_.y() + 3, rect_.width() - 8, rect_.height() / 2 - 2);
-    const QRectF bottom(rect_.x() + 4, rect_.center().y(), rect_.width() - 8, rect_.height() / 2 - 3);
-    painter->drawText(top, Qt::AlignCenter, painter->fontMetrics().elidedText(label_, Qt::ElideMiddle, static_cast<int>(top.width())));
+    const QRectF bottom(rect_.x() + 4, rect_.center().y(), rect_.width() - 8,
+                        rect_.height() / 2 - 3);
+    painter->drawText(
+        top, Qt::AlignCenter,
+        painter->fontMetrics().elidedText(label_, Qt::ElideMiddle, static_cast<int>(top.width())));
     font.setBold(false);
     font.setPixelSize(9);
     painter->setFont(font);
-    painter->drawText(bottom, Qt::AlignCenter, painter->fontMetrics().elidedText(detail_, Qt::ElideRight, static_cast<int>(bottom.width())));
+    painter->drawText(bottom, Qt::AlignCenter,
+                      painter->fontMetrics().elidedText(detail_, Qt::ElideRight,
+                                                        static_cast<int>(bottom.width())));
   } else {
     const QRectF inner = rect_.adjusted(4, 0, -4, 0);
-    painter->drawText(inner, Qt::AlignCenter, painter->fontMetrics().elidedText(label_, Qt::ElideMiddle, static_cast<int>(inner.width())));
+    painter->drawText(inner, Qt::AlignCenter,
+                      painter->fontMetrics().elidedText(label_, Qt::ElideMiddle,
+                                                        static_cast<int>(inner.width())));
   }
 }
 
 ScopeItem::ScopeItem(const DrawScope& scope, const LayoutBox& box)
-    : key_(QString::fromStdString(scope.key)), label_(QString::fromStdString(scope.label)),
-      is_state_(scope.is_state), rect_(box.x, box.y, box.width, box.height) {
+    : key_(QString::fromStdString(scope.key)),
+      label_(QString::fromStdString(scope.label)),
+      is_state_(scope.is_state),
+      rect_(box.x, box.y, box.width, box.height) {
   setZValue(0);
   setToolTip(is_state_ ? label_ : label_ + "\n(double-click to collapse)");
   setData(0, key_);
@@ -129,7 +142,8 @@ ScopeItem::ScopeItem(const DrawScope& scope, const LayoutBox& box)
 
 QRectF ScopeItem::boundingRect() const { return rect_.adjusted(-1, -1, 1, 1); }
 
-void ScopeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*option*/, QWidget* /*widget*/) {
+void ScopeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*option*/,
+                      QWidget* /*widget*/) {
   QPen pen(is_state_ ? QColor(0x60, 0x7d, 0x8b) : QColor(0xc0, 0xa0, 0x00), 1,
            is_state_ ? Qt::SolidLine : Qt::DashLine);
   pen.setCosmetic(true);
@@ -145,14 +159,15 @@ void ScopeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*optio
 }
 
 EdgeItem::EdgeItem(const DrawEdge& edge, const EdgeRoute& route)
-    : key_(QString::fromStdString(edge.key)), label_(QString::fromStdString(edge.label)),
+    : key_(QString::fromStdString(edge.key)),
+      label_(QString::fromStdString(edge.label)),
       structural_(edge.structural) {
   QPainterPath path;
   if (!route.bezier.empty()) {
     path.moveTo(route.bezier[0].x, route.bezier[0].y);
     for (std::size_t i = 1; i + 2 < route.bezier.size(); i += 3)
-      path.cubicTo(route.bezier[i].x, route.bezier[i].y, route.bezier[i + 1].x, route.bezier[i + 1].y,
-                   route.bezier[i + 2].x, route.bezier[i + 2].y);
+      path.cubicTo(route.bezier[i].x, route.bezier[i].y, route.bezier[i + 1].x,
+                   route.bezier[i + 1].y, route.bezier[i + 2].x, route.bezier[i + 2].y);
     const LayoutPoint last = route.bezier.back();
     const QPointF tip = route.has_tip ? QPointF(route.tip.x, route.tip.y) : QPointF(last.x, last.y);
     if (route.has_tip) path.lineTo(tip);
@@ -166,6 +181,8 @@ EdgeItem::EdgeItem(const DrawEdge& edge, const EdgeRoute& route)
       arrow_ << tip << tip - 8 * dir + 3.5 * normal << tip - 8 * dir - 3.5 * normal;
     }
     label_at_ = path.pointAtPercent(0.5);
+    if (route.has_label) label_at_ = QPointF(route.label.x, route.label.y);
+    centered_label_ = route.has_label;
   }
   setPath(path);
   setZValue(1);
@@ -174,8 +191,11 @@ EdgeItem::EdgeItem(const DrawEdge& edge, const EdgeRoute& route)
 }
 
 QRectF EdgeItem::boundingRect() const {
-  QRectF box = QGraphicsPathItem::boundingRect().united(arrow_.boundingRect()).adjusted(-4, -4, 4, 4);
-  if (!label_.isEmpty()) box |= QRectF(label_at_, QSizeF(8.0 * label_.size(), 14));
+  QRectF box =
+      QGraphicsPathItem::boundingRect().united(arrow_.boundingRect()).adjusted(-4, -4, 4, 4);
+  if (!label_.isEmpty())
+    box |= QRectF(label_at_ - QPointF(200, 8),
+                  QSizeF(400 + 8.0 * static_cast<double>(label_.size()), 18));
   return box;
 }
 
@@ -187,7 +207,8 @@ void EdgeItem::set_heat(const QColor& color, double width, const QString& text) 
   update();
 }
 
-void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*option*/, QWidget* /*widget*/) {
+void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*option*/,
+                     QWidget* /*widget*/) {
   const double scale = screen_scale(painter);
   const QColor color = heat_.isValid() ? heat_.darker(115) : QColor(0x54, 0x6e, 0x7a);
   QPen pen(color, width_, structural_ ? Qt::DotLine : Qt::SolidLine);
@@ -203,7 +224,12 @@ void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*option
   font.setPixelSize(8);
   painter->setFont(font);
   painter->setPen(QColor(0x37, 0x47, 0x4f));
-  painter->drawText(label_at_ + QPointF(4, 3), label_);
+  if (centered_label_) {
+    const QRectF box(label_at_ - QPointF(200, 8), QSizeF(400, 16));
+    painter->drawText(box, Qt::AlignCenter, label_);
+  } else {
+    painter->drawText(label_at_ + QPointF(4, 3), label_);
+  }
 }
 
 }  // namespace sluice::gui

@@ -73,6 +73,7 @@ private:
   QColor heat_;
   double width_ = 1.0;
   bool structural_;
+  bool centered_label_ = false;  ///< Dot placed the label: centre it there.
 };
 
 }  // namespace sluice::gui

@@ -15,7 +15,7 @@ constexpr double kPointsPerInch = 72.0;
 constexpr double kCharWidth = 7.0;  ///< Average width of a 10 px label character, in points.
 constexpr std::size_t kMaxLabelChars = 40;
 /// Above this many nodes dot gets cheaper crossing minimization (the 5,000-node budget).
-constexpr std::size_t kLargeGraph = 1500;
+constexpr std::size_t kLargeGraph = kLabelledEdges;
 
 std::mutex& graphviz_lock() {
   static std::mutex lock;
@@ -23,7 +23,8 @@ std::mutex& graphviz_lock() {
 }
 
 void set(void* object, const char* name, const std::string& value) {
-  agsafeset(object, const_cast<char*>(name), const_cast<char*>(value.c_str()), const_cast<char*>(""));
+  agsafeset(object, const_cast<char*>(name), const_cast<char*>(value.c_str()),
+            const_cast<char*>(""));
 }
 
 /// The owned Graphviz context and graph, released in every exit path.
@@ -57,11 +58,12 @@ LayoutBox from_graphviz_box(const boxf& box, double top) {
 }  // namespace
 
 LayoutBox node_size(const DrawNode& node) {
-  const std::size_t chars =
-      std::min(kMaxLabelChars, std::max(node.label.size(), std::min(node.detail.size(), kMaxLabelChars)));
+  const std::size_t chars = std::min(
+      kMaxLabelChars, std::max(node.label.size(), std::min(node.detail.size(), kMaxLabelChars)));
   const bool small = node.kind == DrawKind::MapEntry || node.kind == DrawKind::MapExit ||
                      node.kind == DrawKind::StateHeader;
-  return {0, 0, std::max(60.0, kCharWidth * static_cast<double>(chars) + 20.0), small ? 26.0 : 38.0};
+  return {0, 0, std::max(60.0, kCharWidth * static_cast<double>(chars) + 20.0),
+          small ? 26.0 : 38.0};
 }
 
 GraphLayout layout_graph(const GraphDescription& description) {
@@ -90,6 +92,10 @@ GraphLayout layout_graph(const GraphDescription& description) {
     const std::string name = "cluster_" + std::to_string(s);
     clusters[s] = agsubg(parent, const_cast<char*>(name.c_str()), 1);
     set(clusters[s], "margin", "14");
+    // The label reserves room at the top of the frame, where the view draws the scope's name.
+    set(clusters[s], "label", scope.label);
+    set(clusters[s], "labeljust", "l");
+    set(clusters[s], "fontsize", "9");
   }
   // Defaults declared once and per-object values set through their symbols: looking attributes
   // up by name for every one of thousands of nodes costs more than dot's ranking.
@@ -99,6 +105,9 @@ GraphLayout layout_graph(const GraphDescription& description) {
   Agsym_t* width = agattr(root, AGNODE, const_cast<char*>("width"), const_cast<char*>("1"));
   Agsym_t* height = agattr(root, AGNODE, const_cast<char*>("height"), const_cast<char*>("0.5"));
   Agsym_t* weight = agattr(root, AGEDGE, const_cast<char*>("weight"), const_cast<char*>("1"));
+  const bool labelled = description.nodes.size() <= kLabelledEdges;
+  Agsym_t* edge_label = agattr(root, AGEDGE, const_cast<char*>("label"), const_cast<char*>(""));
+  agattr(root, AGEDGE, const_cast<char*>("fontsize"), const_cast<char*>("8"));
   std::vector<Agnode_t*> nodes(description.nodes.size(), nullptr);
   for (std::size_t n = 0; n < description.nodes.size(); ++n) {
     const DrawNode& node = description.nodes[n];
@@ -107,16 +116,20 @@ GraphLayout layout_graph(const GraphDescription& description) {
     nodes[n] = agnode(owner, const_cast<char*>(name.c_str()), 1);
     const LayoutBox size = node_size(node);
     agxset(nodes[n], width, const_cast<char*>(std::to_string(size.width / kPointsPerInch).c_str()));
-    agxset(nodes[n], height, const_cast<char*>(std::to_string(size.height / kPointsPerInch).c_str()));
+    agxset(nodes[n], height,
+           const_cast<char*>(std::to_string(size.height / kPointsPerInch).c_str()));
   }
   std::vector<Agedge_t*> edges(description.edges.size(), nullptr);
   for (std::size_t e = 0; e < description.edges.size(); ++e) {
     const DrawEdge& edge = description.edges[e];
     const std::string name = "e" + std::to_string(e);
-    edges[e] = agedge(root, nodes[static_cast<std::size_t>(edge.src)],
-                      nodes[static_cast<std::size_t>(edge.dst)], const_cast<char*>(name.c_str()), 1);
+    edges[e] =
+        agedge(root, nodes[static_cast<std::size_t>(edge.src)],
+               nodes[static_cast<std::size_t>(edge.dst)], const_cast<char*>(name.c_str()), 1);
     // Memlets pull their ends into line more than the map's structural links do.
     if (!edge.structural) agxset(edges[e], weight, const_cast<char*>("2"));
+    if (labelled && !edge.label.empty())
+      agxset(edges[e], edge_label, const_cast<char*>(edge.label.c_str()));
   }
 
   if (!dot.layout()) {
@@ -127,15 +140,20 @@ GraphLayout layout_graph(const GraphDescription& description) {
   const double top = bounds.UR.y;
   result.width = bounds.UR.x - bounds.LL.x;
   result.height = bounds.UR.y - bounds.LL.y;
-  for (std::size_t n = 0; n < nodes.size(); ++n) {
-    const pointf center = ND_coord(nodes[n]);
-    const double w = ND_width(nodes[n]) * kPointsPerInch;
-    const double h = ND_height(nodes[n]) * kPointsPerInch;
+  for (Agnode_t* node : nodes) {
+    const pointf center = ND_coord(node);
+    const double w = ND_width(node) * kPointsPerInch;
+    const double h = ND_height(node) * kPointsPerInch;
     result.nodes.push_back({center.x - w / 2, top - center.y - h / 2, w, h});
   }
-  for (Agraph_t* cluster : clusters) result.scopes.push_back(from_graphviz_box(GD_bb(cluster), top));
+  for (Agraph_t* cluster : clusters)
+    result.scopes.push_back(from_graphviz_box(GD_bb(cluster), top));
   for (Agedge_t* edge : edges) {
     EdgeRoute route;
+    if (const textlabel_t* label = ED_label(edge); label != nullptr && label->set) {
+      route.has_label = true;
+      route.label = {label->pos.x, top - label->pos.y};
+    }
     const splines* spline = ED_spl(edge);
     if (spline != nullptr && spline->size > 0) {
       const bezier& curve = spline->list[0];

@@ -6,6 +6,7 @@
 /// their labels here and handed to dot as fixed sizes; labels are drawn by the view, not dot,
 /// which keeps dot fast on large graphs. Coordinates are in points with y growing downwards.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -30,12 +31,18 @@ struct EdgeRoute {
   std::vector<LayoutPoint> bezier;
   LayoutPoint tip;
   bool has_tip = false;
+  LayoutPoint label;  ///< Centre of the label where dot placed it (graphs up to kLabelledEdges).
+  bool has_label = false;
 };
 
+/// Up to this many nodes dot places edge labels itself (room between ranks, no overlaps);
+/// beyond, labels sit at the edge's midpoint and dot stays fast.
+inline constexpr std::size_t kLabelledEdges = 1500;
+
 struct GraphLayout {
-  std::vector<LayoutBox> nodes;                  ///< Parallel to `GraphDescription::nodes`.
-  std::vector<LayoutBox> scopes;                 ///< Parallel to `GraphDescription::scopes`.
-  std::vector<EdgeRoute> edges;  ///< Parallel to `GraphDescription::edges`.
+  std::vector<LayoutBox> nodes;   ///< Parallel to `GraphDescription::nodes`.
+  std::vector<LayoutBox> scopes;  ///< Parallel to `GraphDescription::scopes`.
+  std::vector<EdgeRoute> edges;   ///< Parallel to `GraphDescription::edges`.
   double width = 0;
   double height = 0;
   double seconds = 0;  ///< How long dot took.

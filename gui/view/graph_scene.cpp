@@ -1,8 +1,7 @@
 #include "gui/view/graph_scene.h"
 
-#include <cmath>
-
 #include <QGraphicsSceneMouseEvent>
+#include <cmath>
 
 namespace sluice::gui {
 
@@ -19,7 +18,8 @@ void GraphScene::show_graph(std::shared_ptr<const LaidOutGraph> graph) {
   const GraphDescription& d = graph_->description;
   const GraphLayout& l = graph_->layout;
   if (!l.error.empty()) return;
-  for (std::size_t s = 0; s < d.scopes.size(); ++s) addItem(new ScopeItem(d.scopes[s], l.scopes[s]));
+  for (std::size_t s = 0; s < d.scopes.size(); ++s)
+    addItem(new ScopeItem(d.scopes[s], l.scopes[s]));
   for (std::size_t n = 0; n < d.nodes.size(); ++n) {
     auto* item = new NodeItem(d.nodes[n], l.nodes[n]);
     addItem(item);

@@ -3,10 +3,9 @@
 /// coloured by an overlay. Double-clicking a map scope (or a collapsed map) asks for it to be
 /// toggled; the widget re-describes and re-lays the graph out.
 
+#include <QGraphicsScene>
 #include <map>
 #include <memory>
-
-#include <QGraphicsScene>
 
 #include "gui/view/graph_items.h"
 #include "gui/view/layout_job.h"

@@ -1,11 +1,10 @@
 #include "gui/view/graph_view.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QWheelEvent>
+#include <algorithm>
+#include <cmath>
 
 namespace sluice::gui {
 
@@ -19,7 +18,8 @@ GraphView::GraphView(QWidget* parent) : QGraphicsView(parent) {
   setRenderHint(QPainter::Antialiasing);
   setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
   setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
-  setOptimizationFlags(QGraphicsView::DontSavePainterState | QGraphicsView::DontAdjustForAntialiasing);
+  setOptimizationFlags(QGraphicsView::DontSavePainterState |
+                       QGraphicsView::DontAdjustForAntialiasing);
   setBackgroundBrush(Qt::white);
 }
 
@@ -28,6 +28,18 @@ void GraphView::fit() {
   fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
   // A small graph should not be blown up beyond readable size.
   if (zoom() > 1.5) setTransform(QTransform::fromScale(1.5, 1.5));
+  emit viewport_changed();
+}
+
+void GraphView::fit_readable() {
+  fit();
+  constexpr double kReadable = 0.45;
+  if (scene() == nullptr || zoom() >= kReadable) return;
+  const QRectF all = scene()->sceneRect();
+  const double width_fit = viewport()->width() / std::max(1.0, all.width());
+  const double chosen = std::clamp(width_fit, kReadable, 1.0);
+  setTransform(QTransform::fromScale(chosen, chosen));
+  centerOn(all.center().x(), all.top() + viewport()->height() / (2 * chosen));
   emit viewport_changed();
 }
 

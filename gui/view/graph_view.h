@@ -12,6 +12,9 @@ public:
   explicit GraphView(QWidget* parent = nullptr);
 
   void fit();
+  /// Fits the whole graph if its text stays readable; otherwise fits the graph's width (at a
+  /// readable scale) and shows its top: the first view of a tall network.
+  void fit_readable();
   void zoom_by(double factor);
   [[nodiscard]] double zoom() const { return transform().m11(); }
 

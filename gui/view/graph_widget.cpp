@@ -16,9 +16,15 @@ constexpr int kMinimapSize = 180;
 }  // namespace
 
 GraphWidget::GraphWidget(QWidget* parent)
-    : QWidget(parent), job_(new LayoutJob(this)), scene_(new GraphScene(this)),
-      view_(new GraphView(this)), minimap_(new Minimap(view_, view_)), states_(new QComboBox(this)),
-      overlays_(new QComboBox(this)), search_(new QLineEdit(this)), status_(new QLabel(this)) {
+    : QWidget(parent),
+      job_(new LayoutJob(this)),
+      scene_(new GraphScene(this)),
+      view_(new GraphView(this)),
+      minimap_(new Minimap(view_, view_)),
+      states_(new QComboBox(this)),
+      overlays_(new QComboBox(this)),
+      search_(new QLineEdit(this)),
+      status_(new QLabel(this)) {
   view_->setScene(scene_);
   minimap_->setScene(scene_);
   minimap_->resize(kMinimapSize, kMinimapSize * 3 / 4);
@@ -45,13 +51,18 @@ GraphWidget::GraphWidget(QWidget* parent)
   column->addWidget(status_);
 
   connect(job_, &LayoutJob::finished, this, &GraphWidget::on_layout);
+  // Scroll bars come and go with the zoom: keep the minimap inside the viewport.
+  connect(view_, &GraphView::viewport_changed, this, &GraphWidget::place_minimap);
   connect(scene_, &GraphScene::toggle_scope_requested, this, &GraphWidget::toggle_scope);
-  connect(scene_, &QGraphicsScene::selectionChanged, this, [this] { emit selection_changed(selected_key()); });
+  connect(scene_, &QGraphicsScene::selectionChanged, this,
+          [this] { emit selection_changed(selected_key()); });
   connect(fit_button, &QToolButton::clicked, this, &GraphWidget::fit);
   connect(search_, &QLineEdit::returnPressed, this, [this] { select_by_name(search_->text()); });
   connect(states_, &QComboBox::activated, this, [this](int index) {
     const int value = states_->itemData(index).toInt();
-    set_state_filter(value < 0 ? std::nullopt : std::optional<ir::StateId>(ir::StateId(static_cast<std::uint32_t>(value))));
+    set_state_filter(
+        value < 0 ? std::nullopt
+                  : std::optional<ir::StateId>(ir::StateId(static_cast<std::uint32_t>(value))));
   });
   connect(overlays_, &QComboBox::activated, this, [this](int index) {
     set_overlay(static_cast<OverlayKind>(overlays_->itemData(index).toInt()));
@@ -61,25 +72,37 @@ GraphWidget::GraphWidget(QWidget* parent)
 void GraphWidget::set_program(const ir::Program& program) {
   program_ = std::make_shared<const ir::Program>(program);
   collapsed_.clear();
-  report_.reset();
-  report_error_.clear();
   times_.clear();
-  try {
-    report_ = ir::analysis::build_report(*program_, {});
-  } catch (const std::exception& error) {  // free symbols, a cyclic state: no overlays
-    report_error_ = QString::fromUtf8(error.what());
-  }
+  analyze();
   state_ = program_->states.size() == 1 ? std::optional<ir::StateId>(program_->states.ids().front())
                                         : std::nullopt;
   fill_state_selector();
   relayout();
 }
 
+void GraphWidget::set_symbol_values(const ir::analysis::SymbolValues& values) {
+  symbols_ = values;
+  if (!program_) return;
+  analyze();
+  refresh_overlay();
+}
+
+void GraphWidget::analyze() {
+  report_.reset();
+  report_error_.clear();
+  try {
+    report_ = ir::analysis::build_report(*program_, symbols_);
+  } catch (const std::exception& error) {  // a free symbol without a value, a cyclic state
+    report_error_ = QString::fromUtf8(error.what());
+  }
+}
+
 void GraphWidget::fill_state_selector() {
   states_->clear();
   states_->addItem(tr("All states"), -1);
   for (const ir::StateId id : program_->states.ids())
-    states_->addItem(QString::fromStdString(program_->states[id].label), static_cast<int>(id.value));
+    states_->addItem(QString::fromStdString(program_->states[id].label),
+                     static_cast<int>(id.value));
   states_->setCurrentIndex(state_ ? states_->findData(static_cast<int>(state_->value)) : 0);
 }
 
@@ -112,7 +135,7 @@ void GraphWidget::on_layout(std::shared_ptr<const LaidOutGraph> graph) {
     last_message_ = error;
     emit message(error);
   }
-  fit();
+  view_->fit_readable();
   minimap_->refit();
   place_minimap();
   set_status(error.isEmpty() ? tr("%1 nodes, %2 edges; layout %3 s")

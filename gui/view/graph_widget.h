@@ -8,11 +8,10 @@
 ///   view.set_overlay(OverlayKind::DataMovement);
 ///   view.select_by_name("MatMul_0");
 
+#include <QWidget>
 #include <memory>
 #include <optional>
 #include <set>
-
-#include <QWidget>
 
 #include "gui/view/graph_scene.h"
 #include "gui/view/graph_view.h"
@@ -32,7 +31,10 @@ class GraphWidget : public QWidget {
 public:
   explicit GraphWidget(QWidget* parent = nullptr);
 
+  /// Shows `program`; symbol values set earlier are kept (the analysis evaluates under them).
   void set_program(const ir::Program& program);
+  /// Values of the program's free symbols for the data-movement and FLOPs overlays.
+  void set_symbol_values(const ir::analysis::SymbolValues& values);
   [[nodiscard]] const ir::Program* program() const { return program_.get(); }
   /// One state (nullopt: every state, each in a frame).
   void set_state_filter(std::optional<ir::StateId> state);
@@ -65,12 +67,14 @@ private:
   void relayout();
   void on_layout(std::shared_ptr<const LaidOutGraph> graph);
   void refresh_overlay();
+  void analyze();
   void fill_state_selector();
   void set_status(const QString& text);
   void place_minimap();
   void resizeEvent(QResizeEvent* event) override;
 
   std::shared_ptr<const ir::Program> program_;
+  ir::analysis::SymbolValues symbols_;
   std::optional<ir::analysis::Report> report_;
   QString report_error_;
   std::optional<ir::StateId> state_;

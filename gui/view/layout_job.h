@@ -3,10 +3,9 @@
 /// the result back to the GUI thread by a signal. A newer request supersedes an older one: only
 /// the latest request's result is delivered.
 
-#include <memory>
-
 #include <QFutureWatcher>
 #include <QObject>
+#include <memory>
 
 #include "gui/view/graph_description.h"
 #include "gui/view/graph_layout.h"

@@ -24,10 +24,13 @@ Result run_gui(const QStringList& arguments) {
   process.start(SLUICE_GUI_EXECUTABLE, arguments);
   if (!process.waitForFinished(120000)) return {};
   return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-          QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+          QString::fromUtf8(process.readAllStandardOutput()),
+          QString::fromUtf8(process.readAllStandardError())};
 }
 
-QString model() { return qEnvironmentVariable("SLUICE_SOURCE_DIR") + "/samples/models/tiny_transformer.onnx"; }
+QString model() {
+  return qEnvironmentVariable("SLUICE_SOURCE_DIR") + "/samples/models/tiny_transformer.onnx";
+}
 
 /// Distinct colours in a sample of the image: a blank or single-colour window has very few.
 int distinct_colours(const QImage& image) {
@@ -56,9 +59,26 @@ private slots:
   void screenshot_with_a_selection() {
     QTemporaryDir dir;
     const QString out = dir.filePath("selected.png");
-    const Result result = run_gui({"--screenshot", out, "--select", "MatMul", "--overlay", "flops", model()});
+    const Result result =
+        run_gui({"--screenshot", out, "--select", "MatMul", "--overlay", "flops", model()});
     QVERIFY2(result.exit_code == 0, qPrintable(result.err));
     QVERIFY(!QImage(out).isNull());
+  }
+
+  void symbols_give_a_symbolic_program_its_overlay() {
+    QTemporaryDir dir;
+    const QString program =
+        qEnvironmentVariable("SLUICE_SOURCE_DIR") + "/samples/softmax.sluice.json";
+    Result result =
+        run_gui({"--screenshot", dir.filePath("a.png"), "--overlay", "data-movement", program});
+    QCOMPARE(result.exit_code, 1);
+    QVERIFY2(result.err.contains("unbound symbol 'N'"), qPrintable(result.err));
+    result = run_gui({"--screenshot", dir.filePath("b.png"), "--overlay", "data-movement",
+                      "--symbol", "N=64", "--symbol", "M=32", program});
+    QVERIFY2(result.exit_code == 0, qPrintable(result.err));
+    result = run_gui({"--screenshot", dir.filePath("c.png"), "--symbol", "N", program});
+    QCOMPARE(result.exit_code, 1);
+    QVERIFY2(result.err.contains("--symbol N: write NAME=INTEGER"), qPrintable(result.err));
   }
 
   void a_missing_model_exits_non_zero_with_a_message() {
@@ -85,7 +105,8 @@ private slots:
 
   void unknown_node_and_overlay_are_refused() {
     QTemporaryDir dir;
-    Result result = run_gui({"--screenshot", dir.filePath("x.png"), "--select", "nope-nothing", model()});
+    Result result =
+        run_gui({"--screenshot", dir.filePath("x.png"), "--select", "nope-nothing", model()});
     QCOMPARE(result.exit_code, 1);
     QVERIFY2(result.err.contains("--select nope-nothing"), qPrintable(result.err));
     result = run_gui({"--screenshot", dir.filePath("x.png"), "--overlay", "heat", model()});

@@ -1,20 +1,23 @@
 // The main window: opening the sample model, a program file, bad input (an error message, not a
 // crash, and the current document stays), saving the program, the docks for the session.
 
+#include "gui/app/main_window.h"
+
 #include <QDockWidget>
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
-#include "gui/app/main_window.h"
 #include "ir/program_io.h"
 
 using namespace sluice::gui;
 
 namespace {
 
-QString source(const QString& relative) { return qEnvironmentVariable("SLUICE_SOURCE_DIR") + "/" + relative; }
+QString source(const QString& relative) {
+  return qEnvironmentVariable("SLUICE_SOURCE_DIR") + "/" + relative;
+}
 
 bool open_and_lay_out(MainWindow& window, const QString& path) {
   QSignalSpy done(window.graph(), &GraphWidget::layout_finished);

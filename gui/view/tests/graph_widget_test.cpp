@@ -1,11 +1,12 @@
 // The graph widget on the sample model and on small programs: what it draws, search and
 // selection, collapsing a map scope, overlays.
 
+#include "gui/view/graph_widget.h"
+
 #include <QSignalSpy>
 #include <QTest>
 
 #include "frontends/onnx/onnx_importer.h"
-#include "gui/view/graph_widget.h"
 #include "large_program.h"
 
 using namespace sluice;
@@ -120,8 +121,10 @@ private slots:
     ir::ProgramBuilder b("two_states");
     b.array("A", ir::DType::f32, {4});
     b.array("B", ir::DType::f32, {4});
-    b.state("first").mapped_tasklet("copy", "i=0:4", {{"a", "A", "i"}}, "b = a;", {{"b", "B", "i"}});
-    b.state("second").mapped_tasklet("back", "i=0:4", {{"b", "B", "i"}}, "a = b;", {{"a", "A", "i"}});
+    b.state("first").mapped_tasklet("copy", "i=0:4", {{"a", "A", "i"}}, "b = a;",
+                                    {{"b", "B", "i"}});
+    b.state("second").mapped_tasklet("back", "i=0:4", {{"b", "B", "i"}}, "a = b;",
+                                     {{"a", "A", "i"}});
     b.transition("first", "second");
     GraphWidget widget;
     QVERIFY(show(widget, b.build()));

@@ -19,9 +19,10 @@ inline ir::Program large_program(int nodes) {
     const std::string out = "act" + std::to_string(layer);
     b.array(out, ir::DType::f32, {64, 64});
     if (layer % 10 == 0) {  // map, entry/exit, 2 body accesses, tasklet, outer output
-      const auto mapped = g.mapped_tasklet("scale" + std::to_string(layer), "i=0:64, j=0:64",
-                                           {{"x", "act" + std::to_string(layer - 1), "i, j", {}, previous}},
-                                           "y = 2.0 * x;", {{"y", out, "i, j"}});
+      const auto mapped =
+          g.mapped_tasklet("scale" + std::to_string(layer), "i=0:64, j=0:64",
+                           {{"x", "act" + std::to_string(layer - 1), "i, j", {}, previous}},
+                           "y = 2.0 * x;", {{"y", out, "i, j"}});
       previous = mapped.outer_outputs.at(out);
       drawn += 6;
       continue;

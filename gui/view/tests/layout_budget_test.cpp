@@ -1,12 +1,11 @@
 // The layout of a 5,000-node program finishes within its budget, off the GUI thread: the GUI
 // thread keeps handling events (a timer ticks) while Graphviz works.
 
-#include <chrono>
-
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
+#include <chrono>
 
 #include "gui/view/graph_description.h"
 #include "gui/view/layout_job.h"
