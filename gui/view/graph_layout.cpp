@@ -15,7 +15,9 @@ constexpr double kPointsPerInch = 72.0;
 constexpr double kCharWidth = 7.0;  ///< Average width of a 10 px label character, in points.
 constexpr std::size_t kMaxLabelChars = 40;
 /// Above this many nodes dot gets cheaper crossing minimization (the 5,000-node budget).
-constexpr std::size_t kLargeGraph = kLabelledEdges;
+constexpr std::size_t kLargeGraph = 1500;
+constexpr std::size_t kMaxLabelledNodes = 300;
+constexpr std::size_t kMaxLabelledScopes = 10;
 
 std::mutex& graphviz_lock() {
   static std::mutex lock;
@@ -66,6 +68,11 @@ LayoutBox node_size(const DrawNode& node) {
           small ? 26.0 : 38.0};
 }
 
+bool dot_places_labels(const GraphDescription& description) {
+  return description.nodes.size() <= kMaxLabelledNodes &&
+         description.scopes.size() <= kMaxLabelledScopes;
+}
+
 GraphLayout layout_graph(const GraphDescription& description) {
   const auto start = std::chrono::steady_clock::now();
   GraphLayout result;
@@ -105,7 +112,7 @@ GraphLayout layout_graph(const GraphDescription& description) {
   Agsym_t* width = agattr(root, AGNODE, const_cast<char*>("width"), const_cast<char*>("1"));
   Agsym_t* height = agattr(root, AGNODE, const_cast<char*>("height"), const_cast<char*>("0.5"));
   Agsym_t* weight = agattr(root, AGEDGE, const_cast<char*>("weight"), const_cast<char*>("1"));
-  const bool labelled = description.nodes.size() <= kLabelledEdges;
+  const bool labelled = dot_places_labels(description);
   Agsym_t* edge_label = agattr(root, AGEDGE, const_cast<char*>("label"), const_cast<char*>(""));
   agattr(root, AGEDGE, const_cast<char*>("fontsize"), const_cast<char*>("8"));
   std::vector<Agnode_t*> nodes(description.nodes.size(), nullptr);

@@ -9,7 +9,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "gui/app/document_loader.h"
 #include "ir/program_io.h"
+#include "transforms/pipeline.h"
+#include "transforms/recipe.h"
+#include "transforms/registry.h"
 
 using namespace sluice::gui;
 
@@ -48,6 +52,29 @@ private slots:
     MainWindow window;
     QVERIFY(open_and_lay_out(window, source("samples/matmul.sluice.json")));
     QVERIFY(window.graph()->node_count() > 0);
+  }
+
+  void opens_a_model_with_a_recipe() {
+    // The recipe of `expand` on the sample model, as `sluice opt --record` would write it.
+    const QString model = source("samples/models/tiny_transformer.onnx");
+    sluice::ir::Program expected = load_document(model.toStdString());
+    const auto& registry = sluice::transforms::Registry::global();
+    const sluice::transforms::Recipe recipe = sluice::transforms::run_pipeline(
+        expected, sluice::transforms::parse_pipeline("expand", registry), registry);
+    QVERIFY(!recipe.steps.empty());
+    QTemporaryDir dir;
+    const QString recipe_path = dir.filePath("expand.recipe.json");
+    sluice::transforms::save_recipe(recipe, recipe_path.toStdString());
+
+    MainWindow window;
+    QSignalSpy done(window.graph(), &GraphWidget::layout_finished);
+    QVERIFY(window.open_file(model, recipe_path));
+    QVERIFY(done.wait(30000));
+    QVERIFY(*window.graph()->program() == expected);
+
+    window.set_quiet(true);
+    QVERIFY(!window.open_file(model, dir.filePath("missing.recipe.json")));
+    QVERIFY2(window.last_error().contains("missing.recipe.json"), qPrintable(window.last_error()));
   }
 
   void a_missing_file_shows_an_error_and_keeps_the_document() {
