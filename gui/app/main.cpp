@@ -4,29 +4,31 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <cstdlib>
-#include <cstring>
 #include <iostream>
+#include <string_view>
 
 #include "gui/app/main_window.h"
 #include "gui/app/screenshot.h"
 
 namespace {
 
-/// A screenshot needs no display: choose the offscreen platform unless the caller chose one.
-void prefer_offscreen_for_screenshots(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], "--screenshot") == 0 ||
-        std::strncmp(argv[i], "--screenshot=", 13) == 0) {
+/// A screenshot (or the help text) needs no display: choose the offscreen platform unless the
+/// caller chose one.
+void prefer_offscreen_when_headless(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--screenshot" || arg.starts_with("--screenshot=") || arg == "--help" ||
+        arg == "-h") {
       if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
       return;
     }
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  prefer_offscreen_for_screenshots(argc, argv);
+  prefer_offscreen_when_headless(argc, argv);
   QApplication app(argc, argv);
   QApplication::setOrganizationName("Sluice");
   QApplication::setApplicationName("sluice-gui");
