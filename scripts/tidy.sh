@@ -15,7 +15,7 @@ cd "${repo_root}"
 
 build_dir="${SLUICE_TIDY_BUILD_DIR:-build/release}"
 jobs="${SLUICE_JOBS:-2}"
-folders="ir|ops|transforms|frontends|codegen|pipeline|tools|python|plugins|samples"
+folders="ir|ops|transforms|frontends|codegen|pipeline|gui|tools|python|plugins|samples"
 header_folders="ir|ops|transforms|frontends|codegen|pipeline|gui|python|tools|plugins|samples"
 # run-clang-tidy and clang-tidy take LLVM regexes; escape what the path itself may hold.
 root_re="$(printf '%s' "${repo_root}" | sed -e 's/[].[^$*+?(){}|\\]/\\&/g')"
