@@ -35,10 +35,9 @@ CodeView::CodeView(WorkbenchSession* session, QWidget* parent)
 
 void CodeView::refresh() {
   const GeneratedCode generated = generate_code(session_->program());
-  setPlainText(generated.code.empty()
-                   ? tr("// The CPU generator cannot emit this program:\n// %1")
-                         .arg(QString::fromStdString(generated.error))
-                   : QString::fromStdString(generated.code));
+  setPlainText(generated.code.empty() ? tr("// The CPU generator cannot emit this program:\n// %1")
+                                            .arg(QString::fromStdString(generated.error))
+                                      : QString::fromStdString(generated.code));
   highlighted_.reset();
   setExtraSelections({});
 }
@@ -48,8 +47,9 @@ bool CodeView::highlightNode(const NodeRef& node) {
   const ir::Graph* graph = transforms::resolve(program, node.scope);
   if (graph == nullptr || !graph->has_node(node.node)) return false;
   const std::string label = ir::node_label(graph->node(node.node));
-  const auto range = kernel_lines(toPlainText().toStdString(), label,
-                                  node.scope.maps.empty() ? occurrence_of(program, node, label) : 0);
+  const auto range =
+      kernel_lines(toPlainText().toStdString(), label,
+                   node.scope.maps.empty() ? occurrence_of(program, node, label) : 0);
   setExtraSelections({});
   highlighted_ = range;
   if (!range) return false;

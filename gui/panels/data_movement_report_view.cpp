@@ -9,8 +9,8 @@ namespace sluice::gui {
 
 namespace {
 
-constexpr int kRow = 22;        // pixels per kernel: two bars
-constexpr int kHeader = 46;     // totals and legend
+constexpr int kRow = 22;     // pixels per kernel: two bars
+constexpr int kHeader = 46;  // totals and legend
 constexpr int kLabelWidth = 170;
 const QColor kBefore(150, 150, 150);
 const QColor kAfter(40, 110, 200);
@@ -26,8 +26,8 @@ DataMovementReportView::DataMovementReportView(WorkbenchSession* session, QWidge
 }
 
 void DataMovementReportView::refresh() {
-  comparison_ = compare_movement(session_->originalProgram(), session_->program(),
-                                 session_->symbolValues());
+  comparison_ =
+      compare_movement(session_->originalProgram(), session_->program(), session_->symbolValues());
   updateGeometry();
   update();
 }
@@ -45,14 +45,15 @@ void DataMovementReportView::paintEvent(QPaintEvent*) {
                tr("No report: %1").arg(QString::fromStdString(comparison_.error)));
     return;
   }
-  const double change = comparison_.total_before > 0
-                            ? 100.0 * (comparison_.total_after - comparison_.total_before) /
-                                  comparison_.total_before
-                            : 0.0;
-  p.drawText(8, 16, tr("Total: %1 before, %2 after (%3%4%)")
-                        .arg(byte_text(comparison_.total_before), byte_text(comparison_.total_after))
-                        .arg(change >= 0 ? "+" : "")
-                        .arg(change, 0, 'f', 1));
+  const double change =
+      comparison_.total_before > 0
+          ? 100.0 * (comparison_.total_after - comparison_.total_before) / comparison_.total_before
+          : 0.0;
+  p.drawText(8, 16,
+             tr("Total: %1 before, %2 after (%3%4%)")
+                 .arg(byte_text(comparison_.total_before), byte_text(comparison_.total_after))
+                 .arg(change >= 0 ? "+" : "")
+                 .arg(change, 0, 'f', 1));
   p.fillRect(8, 26, 12, 10, kBefore);
   p.drawText(24, 36, tr("before"));
   p.fillRect(84, 26, 12, 10, kAfter);

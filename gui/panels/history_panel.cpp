@@ -18,7 +18,8 @@ QString step_text(std::size_t index, const transforms::RecipeStep& step) {
   for (const auto& [name, value] : step.params)
     params += (params.empty() ? "" : ",") + name + "=" + transforms::param_value_str(value);
   std::string nodes;
-  for (const ir::NodeId n : step.nodes) nodes += (nodes.empty() ? "" : ", ") + std::to_string(n.value);
+  for (const ir::NodeId n : step.nodes)
+    nodes += (nodes.empty() ? "" : ", ") + std::to_string(n.value);
   return QStringLiteral("%1. %2{%3} on nodes %4")
       .arg(index + 1)
       .arg(QString::fromStdString(step.transformation), QString::fromStdString(params),

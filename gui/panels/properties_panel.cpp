@@ -29,8 +29,8 @@ PropertiesPanel::PropertiesPanel(WorkbenchSession* session, QWidget* parent)
     // Queued: the edit rebuilds the table, which must not happen inside its own signal.
     const QString field = table_->item(item->row(), 0)->text();
     const QString value = item->text();
-    QMetaObject::invokeMethod(this, [this, field, value] { edit(field, value); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, field, value] { edit(field, value); }, Qt::QueuedConnection);
   });
   connect(session_, &WorkbenchSession::programChanged, this, [this] { refresh(); });
 }
@@ -67,7 +67,8 @@ void PropertiesPanel::refresh() {
     auto* value = new QTableWidgetItem(QString::fromStdString(p.value));
     if (!p.editable) value->setFlags(value->flags() & ~Qt::ItemIsEditable);
     QString choices;
-    for (const std::string& c : p.choices) choices += (choices.isEmpty() ? "" : ", ") + QString::fromStdString(c);
+    for (const std::string& c : p.choices)
+      choices += (choices.isEmpty() ? "" : ", ") + QString::fromStdString(c);
     if (!choices.isEmpty()) value->setToolTip(tr("one of: %1").arg(choices));
     table_->setItem(row, 0, name);
     table_->setItem(row, 1, value);

@@ -7,8 +7,9 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 #include <random>
+
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace sluice::gui {
 
@@ -58,9 +59,12 @@ bool RunPanel::start(std::uint64_t seed) {
     return compile_and_compare(request, [self](int step, int steps, const std::string& what) {
       const QString text = QString::fromStdString(what);
       if (self)
-        QMetaObject::invokeMethod(self, [self, step, steps, text] {
-          if (self) self->showProgress(step, steps, text);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            self,
+            [self, step, steps, text] {
+              if (self) self->showProgress(step, steps, text);
+            },
+            Qt::QueuedConnection);
     });
   }));
   return true;
@@ -90,7 +94,8 @@ void RunPanel::showReport() {
     const int row = times_->rowCount();
     times_->insertRow(row);
     times_->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(k.kernel)));
-    times_->setItem(row, 1, new QTableWidgetItem(QStringLiteral("%1 us").arg(k.seconds * 1e6, 0, 'f', 1)));
+    times_->setItem(row, 1,
+                    new QTableWidgetItem(QStringLiteral("%1 us").arg(k.seconds * 1e6, 0, 'f', 1)));
   }
   emit finished(report_);
 }

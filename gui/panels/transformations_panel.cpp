@@ -74,8 +74,8 @@ void TransformationsPanel::refresh() {
   if (!listing_.candidates.empty()) candidates_->setCurrentItem(candidates_->topLevelItem(0));
   refusals_->clear();
   for (const Refusal& r : listing_.refusals)
-    refusals_->addItem(QString::fromStdString(r.transformation + " at " + r.location + ": " +
-                                              r.reason));
+    refusals_->addItem(
+        QString::fromStdString(r.transformation + " at " + r.location + ": " + r.reason));
   refusals_->setVisible(why_not_->isChecked());
   preview_->setEnabled(!listing_.candidates.empty());
   apply_->setEnabled(!listing_.candidates.empty());
@@ -95,8 +95,8 @@ void TransformationsPanel::showParameters() {
   const auto* t = session_->registry().find(c->match.transformation);
   if (t == nullptr) return;
   for (const transforms::ParamSpec& spec : t->params()) {
-    auto* edit = new QLineEdit(QString::fromStdString(
-        transforms::param_value_str(c->params.at(spec.name))));
+    auto* edit =
+        new QLineEdit(QString::fromStdString(transforms::param_value_str(c->params.at(spec.name))));
     edit->setObjectName(QString::fromStdString("param:" + spec.name));
     edit->setToolTip(QString::fromStdString(spec.description));
     params_->addRow(QString::fromStdString(spec.name), edit);
@@ -109,7 +109,8 @@ transforms::ParamValues TransformationsPanel::editedParams() const {
   if (t == nullptr) return {};
   transforms::ParamValues params;
   for (const transforms::ParamSpec& spec : t->params()) {
-    const auto* edit = params_box_->findChild<QLineEdit*>(QString::fromStdString("param:" + spec.name));
+    const auto* edit =
+        params_box_->findChild<QLineEdit*>(QString::fromStdString("param:" + spec.name));
     if (edit == nullptr) continue;
     params[spec.name] = transforms::parse_param_value(edit->text().toStdString(), spec.type,
                                                       c->match.transformation + "." + spec.name);

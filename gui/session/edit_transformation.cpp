@@ -22,7 +22,10 @@ public:
            "properties panel), verified like any transformation.";
   }
   std::vector<ParamSpec> params() const override {
-    return {{"target", ParamType::String, std::string("node"), "node, memlet or container",
+    return {{"target",
+             ParamType::String,
+             std::string("node"),
+             "node, memlet or container",
              {"node", "memlet", "container"}},
             {"scope", ParamType::String, std::string(), "state id, then map ids: 0/4", {}},
             {"id", ParamType::Int, std::int64_t{-1}, "node, edge or container id", {}},
@@ -62,7 +65,8 @@ public:
       }
       case PropertyTarget::Kind::Node: {
         const ir::NodeId id(target.id);
-        rewriter.replace_node(target.scope, id, transforms::resolve(edited, target.scope)->node(id));
+        rewriter.replace_node(target.scope, id,
+                              transforms::resolve(edited, target.scope)->node(id));
         return;
       }
       case PropertyTarget::Kind::Memlet: {
@@ -125,8 +129,10 @@ transforms::Scope parse_scope_text(const std::string& text) {
     } catch (const std::exception&) {
       throw UserError("edit-property", "scope '" + text + "' is not STATE[/MAP...]");
     }
-    if (first) scope.state = ir::StateId(value);
-    else scope.maps.emplace_back(value);
+    if (first)
+      scope.state = ir::StateId(value);
+    else
+      scope.maps.emplace_back(value);
     first = false;
   }
   return scope;

@@ -35,7 +35,8 @@ std::optional<LineRange> kernel_lines(const std::string& code, const std::string
     if (seen++ != occurrence) continue;
     int last = i;
     // The function ends at the first line that closes a top-level block.
-    while (last + 1 < static_cast<int>(lines.size()) && lines[static_cast<std::size_t>(last)] != "}")
+    while (last + 1 < static_cast<int>(lines.size()) &&
+           lines[static_cast<std::size_t>(last)] != "}")
       ++last;
     return LineRange{i, last};
   }

@@ -48,7 +48,8 @@ double max_difference(const ir::Tensor& a, const ir::Tensor& b) {
   const std::int64_t n = std::min(a.num_elements(), b.num_elements());
   if (a.dtype == ir::DType::f32)
     for (std::int64_t i = 0; i < n; ++i)
-      worst = std::max(worst, static_cast<double>(std::fabs(a.data<float>()[i] - b.data<float>()[i])));
+      worst =
+          std::max(worst, static_cast<double>(std::fabs(a.data<float>()[i] - b.data<float>()[i])));
   else if (a.dtype == ir::DType::f64)
     for (std::int64_t i = 0; i < n; ++i)
       worst = std::max(worst, std::fabs(a.data<double>()[i] - b.data<double>()[i]));
@@ -67,7 +68,8 @@ RunReport compile_and_compare(const RunRequest& request, const RunProgress& prog
     step(0, "compiling the unoptimized program");
     pipeline::CompileOptions plain;
     plain.pipeline.clear();
-    pipeline::CompiledModel reference = pipeline::CompiledModel::from_onnx_file(request.model_path, plain);
+    pipeline::CompiledModel reference =
+        pipeline::CompiledModel::from_onnx_file(request.model_path, plain);
     step(1, "compiling the optimized program");
     pipeline::CompileOptions optimized_options;
     optimized_options.recipe = request.recipe;

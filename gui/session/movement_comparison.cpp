@@ -23,7 +23,8 @@ std::vector<std::pair<Key, Row>> kernel_rows(const ir::Program& program,
   for (const auto& state : movement.states)
     for (const auto& k : state.kernels) {
       const bool copy = k.kernel.kind == ir::analysis::KernelKind::Copy;
-      const Key key{state.state.value, copy ? (k.kernel.edge.value | 0x80000000U) : k.kernel.node.value};
+      const Key key{state.state.value,
+                    copy ? (k.kernel.edge.value | 0x80000000U) : k.kernel.node.value};
       const double bytes = static_cast<double>((k.reads + k.writes).evaluate(symbols));
       rows.push_back({key, {k.label, state.state, k.kernel.node, bytes}});
     }

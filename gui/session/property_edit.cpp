@@ -48,8 +48,7 @@ Enum parse_choice(const std::string& text, Parse parse, const std::string& where
 template <typename Enum, typename Name>
 std::vector<std::string> choices(Enum last, Name name) {
   std::vector<std::string> out;
-  for (int i = 0; i <= static_cast<int>(last); ++i)
-    out.emplace_back(name(static_cast<Enum>(i)));
+  for (int i = 0; i <= static_cast<int>(last); ++i) out.emplace_back(name(static_cast<Enum>(i)));
   return out;
 }
 
@@ -68,8 +67,10 @@ void check_exists(const ir::Program& program, const PropertyTarget& target) {
     switch (target.kind) {
       case PropertyTarget::Kind::Container:
         return program.containers.contains(ir::ContainerId(target.id));
-      case PropertyTarget::Kind::Node: return graph_of(program, target).has_node(ir::NodeId(target.id));
-      case PropertyTarget::Kind::Memlet: return graph_of(program, target).has_edge(ir::EdgeId(target.id));
+      case PropertyTarget::Kind::Node:
+        return graph_of(program, target).has_node(ir::NodeId(target.id));
+      case PropertyTarget::Kind::Memlet:
+        return graph_of(program, target).has_edge(ir::EdgeId(target.id));
     }
     return false;
   }();
@@ -133,9 +134,11 @@ void set_node_field(ir::Program& program, ir::Node& node, const std::string& fie
     return;
   }
   if (field == "label" && !std::holds_alternative<ir::AccessNode>(node)) {
-    std::visit([&](auto& n) {
-      if constexpr (!std::is_same_v<std::decay_t<decltype(n)>, ir::AccessNode>) n.label = value;
-    }, node);
+    std::visit(
+        [&](auto& n) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(n)>, ir::AccessNode>) n.label = value;
+        },
+        node);
     return;
   }
   if (auto* map = std::get_if<ir::MapNode>(&node)) {
@@ -165,25 +168,38 @@ void set_node_field(ir::Program& program, ir::Node& node, const std::string& fie
 void set_memlet_field(ir::Memlet& m, const std::string& field, const std::string& value,
                       const std::string& where) {
   if (m.empty()) throw UserError(where, "an empty memlet has no editable field");
-  if (field == "subset") m.subset = ir::parse_subset(value);
+  if (field == "subset")
+    m.subset = ir::parse_subset(value);
   else if (field == "other subset")
     m.other_subset = value.empty() ? std::nullopt : std::optional(ir::parse_subset(value));
-  else if (field == "volume") m.volume = ir::parse_expr(value);
-  else if (field == "wcr") m.wcr = parse_choice<ir::WriteConflict>(value, ir::parse_write_conflict, where);
-  else if (field == "dynamic") m.dynamic = parse_bool(value, where);
-  else throw UserError(where, "no editable field '" + field + "'");
+  else if (field == "volume")
+    m.volume = ir::parse_expr(value);
+  else if (field == "wcr")
+    m.wcr = parse_choice<ir::WriteConflict>(value, ir::parse_write_conflict, where);
+  else if (field == "dynamic")
+    m.dynamic = parse_bool(value, where);
+  else
+    throw UserError(where, "no editable field '" + field + "'");
 }
 
 void set_container_field(ir::Container& c, const std::string& field, const std::string& value,
                          const std::string& where) {
-  if (field == "name") c.name = value;
-  else if (field == "dtype") c.dtype = parse_choice<ir::DType>(value, ir::parse_dtype, where);
-  else if (field == "strides") c.strides = parse_exprs(value);
-  else if (field == "offset") c.offset = ir::parse_expr(value);
-  else if (field == "storage") c.storage = parse_choice<ir::Storage>(value, ir::parse_storage, where);
-  else if (field == "lifetime") c.lifetime = parse_choice<ir::Lifetime>(value, ir::parse_lifetime, where);
-  else if (field == "transient") c.transient = parse_bool(value, where);
-  else throw UserError(where, "no editable field '" + field + "'");
+  if (field == "name")
+    c.name = value;
+  else if (field == "dtype")
+    c.dtype = parse_choice<ir::DType>(value, ir::parse_dtype, where);
+  else if (field == "strides")
+    c.strides = parse_exprs(value);
+  else if (field == "offset")
+    c.offset = ir::parse_expr(value);
+  else if (field == "storage")
+    c.storage = parse_choice<ir::Storage>(value, ir::parse_storage, where);
+  else if (field == "lifetime")
+    c.lifetime = parse_choice<ir::Lifetime>(value, ir::parse_lifetime, where);
+  else if (field == "transient")
+    c.transient = parse_bool(value, where);
+  else
+    throw UserError(where, "no editable field '" + field + "'");
 }
 
 }  // namespace
@@ -224,7 +240,8 @@ std::vector<Property> list_properties(const ir::Program& program, const Property
     case PropertyTarget::Kind::Node:
       return node_properties(program, graph_of(program, target).node(ir::NodeId(target.id)));
     case PropertyTarget::Kind::Memlet:
-      return memlet_properties(program, graph_of(program, target).edge(ir::EdgeId(target.id)).memlet);
+      return memlet_properties(program,
+                               graph_of(program, target).edge(ir::EdgeId(target.id)).memlet);
   }
   return {};
 }
@@ -242,7 +259,8 @@ void set_property(ir::Program& program, const PropertyTarget& target, const std:
                      where);
       return;
     case PropertyTarget::Kind::Memlet:
-      set_memlet_field(graph_of(program, target).memlet(ir::EdgeId(target.id)), field, value, where);
+      set_memlet_field(graph_of(program, target).memlet(ir::EdgeId(target.id)), field, value,
+                       where);
       return;
   }
 }

@@ -41,8 +41,7 @@ Listing list_transformations(const ir::Program& program, const transforms::Regis
       if (options.with_refusals)
         for (const transforms::Rejection& r : found.rejected) add_refusal(listing, program, r);
     } catch (const std::exception& e) {
-      if (options.with_refusals)
-        listing.refusals.push_back({name, "(while matching)", e.what()});
+      if (options.with_refusals) listing.refusals.push_back({name, "(while matching)", e.what()});
     }
   }
   // Registry order (tier, name) and match order break ties: stable sort on the saving only.

@@ -46,8 +46,8 @@ void WorkbenchSession::changed() {
 bool WorkbenchSession::open(const QString& path) {
   return guarded("open", [&] {
     const std::string p = utf8(path);
-    ir::Program program = p.ends_with(".onnx") ? frontends::import_onnx_file(p).program
-                                               : ir::load_program(p);
+    ir::Program program =
+        p.ends_with(".onnx") ? frontends::import_onnx_file(p).program : ir::load_program(p);
     setProgram(std::move(program), path);
   });
 }
@@ -88,8 +88,8 @@ std::optional<Preview> WorkbenchSession::preview(const Candidate& candidate,
   guarded("preview", [&] {
     const transforms::Transformation& t = registry_->get(candidate.match.transformation);
     ir::Program copy = program();
-    const transforms::ApplyResult applied =
-        transforms::apply_match(copy, t, candidate.match, params.empty() ? candidate.params : params);
+    const transforms::ApplyResult applied = transforms::apply_match(
+        copy, t, candidate.match, params.empty() ? candidate.params : params);
     std::vector<NodeRef> changed = changed_nodes(program(), copy, applied.edits);
     result = Preview{std::move(copy), std::move(changed)};
   });
@@ -119,15 +119,18 @@ bool WorkbenchSession::redo() {
 
 bool WorkbenchSession::goToStep(std::size_t step) {
   if (step == history_.size()) return true;
-  while (history_.size() > step && history_.undo()) {}
-  while (history_.size() < step && history_.redo()) {}
+  while (history_.size() > step && history_.undo()) {
+  }
+  while (history_.size() < step && history_.redo()) {
+  }
   changed();
   return history_.size() == step;
 }
 
 std::vector<transforms::RecipeStep> WorkbenchSession::allSteps() const {
   transforms::History all = history_;
-  while (all.redo()) {}
+  while (all.redo()) {
+  }
   return all.recipe().steps;
 }
 
@@ -170,7 +173,12 @@ bool WorkbenchSession::replayAll() {
 
 bool WorkbenchSession::editProperty(const PropertyTarget& target, const QString& field,
                                     const QString& value) {
-  const bool ok = guarded("edit", [&] {
+  std::string what = "edit";
+  try {
+    what = "edit of " + target_str(program(), target) + " / " + utf8(field);
+  } catch (const std::exception&) {
+  }  // a missing target: the edit below says so
+  const bool ok = guarded(what.c_str(), [&] {
     const transforms::Transformation& edit = registry_->get(kEditPropertyName);
     const transforms::ParamValues params = edit_params(target, utf8(field), utf8(value));
     const transforms::MatchResult found = transforms::find_matches(program(), edit, params);
@@ -197,9 +205,8 @@ bool WorkbenchSession::hasRecovery() const { return recovery_ && recovery_->exis
 
 void WorkbenchSession::autosave() {
   if (!recovery_ || (original_ == ir::Program{} && history_.size() == 0)) return;
-  guarded("autosave", [&] {
-    recovery_->save({original_, recipe(), program(), utf8(source_path_)});
-  });
+  guarded("autosave",
+          [&] { recovery_->save({original_, recipe(), program(), utf8(source_path_)}); });
 }
 
 bool WorkbenchSession::restoreRecovery() {

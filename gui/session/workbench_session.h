@@ -32,8 +32,7 @@ class WorkbenchSession : public QObject {
 public:
   /// `registry` defaults to the process-wide one (where plugins and recipes replayed by the
   /// compile path look); `edit-property` is registered in it.
-  explicit WorkbenchSession(QObject* parent = nullptr,
-                            transforms::Registry* registry = nullptr);
+  explicit WorkbenchSession(QObject* parent = nullptr, transforms::Registry* registry = nullptr);
 
   /// An ONNX model (imported) or a program file (`*.sluice.json`, `*.sluice.txt`); starts a
   /// fresh history.

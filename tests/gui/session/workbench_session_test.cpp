@@ -1,11 +1,12 @@
 // WorkbenchSession on the sample transformer: list, preview, apply, undo, redo, the recipe
 // saved, reloaded and replayed step by step (equal to the CLI's replay), refused edits, autosave.
+#include "gui/session/workbench_session.h"
+
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "gui/session/workbench_session.h"
 #include "ir/program_io.h"
 #include "ir/text_format.h"
 
@@ -156,6 +157,22 @@ private slots:
     QVERIFY(restored.undo());  // the history came back too
     restored.discardRecovery();
     QVERIFY(!restored.hasRecovery());
+  }
+
+  void pluginAppearsLikeABuiltIn() {
+    WorkbenchSession session;
+    session.setRecoveryDir(recovery_.path() + "/f");
+    QVERIFY(session.open(kModel));
+    QSignalSpy errors(&session, &WorkbenchSession::error);
+    QVERIFY(!session.loadPlugin(SLUICE_PLUGIN_DIR "/old_api_plugin.so"));  // refused, named
+    QCOMPARE(errors.count(), 1);
+    QVERIFY(session.loadPlugin(SLUICE_PLUGIN_DIR "/bias_gelu_plugin.so"));
+    QVERIFY(session.registry().origin("bias-gelu-fusion").starts_with("plugin"));
+    const auto listing = session.listTransformations(true);
+    bool listed = false;
+    for (const auto& c : listing.candidates) listed |= c.match.transformation == "bias-gelu-fusion";
+    for (const auto& r : listing.refusals) listed |= r.transformation == "bias-gelu-fusion";
+    QVERIFY(listed);
   }
 
 private:
