@@ -14,6 +14,7 @@ namespace {
 /// Floats uniform in [-1, 1); integers (token ids, indices) in [0, 8) so they index anything.
 ir::Tensor random_tensor(const pipeline::ValueInfo& info, std::mt19937_64& rng) {
   std::vector<std::int64_t> shape;
+  shape.reserve(info.shape.size());
   for (const ir::Expr& d : info.shape) shape.push_back(d.evaluate({}));
   ir::Tensor t = ir::Tensor::zeros(info.dtype, shape);
   const std::int64_t n = t.num_elements();

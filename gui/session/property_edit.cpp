@@ -19,6 +19,7 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string exprs_str(const std::vector<ir::Expr>& exprs) {
   std::vector<std::string> items;
+  items.reserve(exprs.size());
   for (const ir::Expr& e : exprs) items.push_back(e.str());
   return join(items);
 }

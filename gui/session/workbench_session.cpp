@@ -18,6 +18,16 @@ transforms::Match step_match(const transforms::RecipeStep& step) {
   return {step.transformation, step.scope, step.nodes, {}};
 }
 
+/// `edit of state 'main' / edge 10 / subset`: how a failed edit's message starts.
+std::string edit_name(const ir::Program& program, const PropertyTarget& target,
+                      const QString& field) {
+  try {
+    return "edit of " + target_str(program, target) + " / " + utf8(field);
+  } catch (const std::exception&) {
+    return "edit of " + utf8(field);  // a missing target: the edit's own message says so
+  }
+}
+
 }  // namespace
 
 WorkbenchSession::WorkbenchSession(QObject* parent, transforms::Registry* registry)
@@ -173,11 +183,7 @@ bool WorkbenchSession::replayAll() {
 
 bool WorkbenchSession::editProperty(const PropertyTarget& target, const QString& field,
                                     const QString& value) {
-  std::string what = "edit";
-  try {
-    what = "edit of " + target_str(program(), target) + " / " + utf8(field);
-  } catch (const std::exception&) {
-  }  // a missing target: the edit below says so
+  const std::string what = edit_name(program(), target, field);
   const bool ok = guarded(what.c_str(), [&] {
     const transforms::Transformation& edit = registry_->get(kEditPropertyName);
     const transforms::ParamValues params = edit_params(target, utf8(field), utf8(value));
