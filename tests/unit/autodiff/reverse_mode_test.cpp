@@ -55,11 +55,29 @@ TEST(ReverseMode, AValueNoSeededOutputDependsOnGetsZeros) {
   EXPECT_EQ(args["GW"].values, std::vector<double>(6, 0.0));
 }
 
+// Relu's gradient reads its output Y, not X (so X need not be kept for the backward), and is 0
+// where X is 0: torch's convention (its relu backward tests the result > 0).
+TEST(ReverseMode, ReluGradientReadsTheOutputAndIsZeroAtZero) {
+  ir::Program p = two_branches();
+  append_backward(p, {{{"Y", "S"}}, {{"X", "GX"}}});
+  EXPECT_NE(ir::print_text(p).find("edge 4: node 2 -> node 7.in0 Y[0:2, 0:3]"), std::string::npos)
+      << ir::print_text(p);
+  ops::expand_all(p);
+  std::map<std::string, ops::testing::Buffer> args;
+  for (const char* name : {"X", "Y", "W", "Z", "S", "GX", "GW"})
+    args[name] = {ir::DType::f64, {2, 3}, std::vector<double>(6, 7.0)};
+  args["X"].values = {-1, 0, 2, 0, -0.0, 6};
+  args["S"].values = {1, 2, 3, 4, 5, 6};
+  ops::testing::interpret(p, args);
+  EXPECT_EQ(args["GX"].values, (std::vector<double>{0, 0, 3, 0, 0, 6}));
+}
+
 TEST(ReverseMode, TheBackwardPassIsLibraryNodesBeforeExpansion) {
   ir::Program p = two_branches();
   append_backward(p, {{{"Y", "S"}}, {{"X", "GX"}}});
   const std::string text = ir::print_text(p);
-  EXPECT_NE(text.find("library \"relu/grad/ReluGrad\" ReluGrad (in0, in1) -> (out0)"),
+  EXPECT_NE(text.find("library \"relu/grad/ReluGradFromOutput\" ReluGradFromOutput (in0, in1) -> "
+                      "(out0)"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("library \"GX\" Identity (in0) -> (out0)"), std::string::npos) << text;
