@@ -12,6 +12,11 @@
 // output element: it is zeroed first and accumulated with a write-conflict sum. Recomputing the
 // forward tasklet instead of storing anything is what lets Dropout's gradient regenerate its
 // mask from (seed, offset, element index).
+//
+// ReluGradFromOutput(Y, dY) -> dX = select(Y > 0, dY, 0): Relu's gradient from its output, so
+// the backward keeps Y (which the next layer's backward reads anyway) instead of X alive. Y > 0
+// exactly when X > 0; at X = 0 the gradient is 0, torch's convention (threshold_backward on the
+// result), where ReluGrad's derivative of max(x, 0) takes 1.
 
 #include "ops/elementwise_gradient_ops.h"
 
@@ -247,6 +252,18 @@ void expand_elementwise_gradient(ExpansionContext& x) {
   nested_map(x, label, params, {}, ins, ir::print_tasklet(code), outs);
 }
 
+void expand_relu_grad_from_output(ExpansionContext& x) {
+  const ir::Container y = x.input(0);
+  const ir::Container dy = x.input(1);
+  if (!ir::is_float(y.dtype)) x.fail("input 0 must be a float value");
+  if (y.shape != dy.shape || y.dtype != dy.dtype)
+    x.fail("'" + y.name + "' and '" + dy.name + "' must have one shape and dtype");
+  const std::string zero = literal(y.dtype, 0.0);
+  elementwise_on(x, "relu_grad", {{"a", y.name}, {"b", dy.name}},
+                 "y = select(a > " + zero + ", b, " + zero + ");", {{"y", x.output_name(0)}},
+                 y.shape);
+}
+
 }  // namespace
 
 // The element-wise ops the generic gradient op serves: one map with one tasklet each.
@@ -269,6 +286,7 @@ std::span<const std::string_view> differentiable_elementwise_ops() {
 void add_elementwise_gradient_ops(OpTable& table) {
   for (const std::string_view op : differentiable_elementwise_ops())
     table.add(std::string(op) + std::string(kGradSuffix), expand_elementwise_gradient);
+  table.add("ReluGradFromOutput", expand_relu_grad_from_output);
 }
 
 }  // namespace sluice::ops

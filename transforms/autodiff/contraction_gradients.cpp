@@ -75,7 +75,15 @@ void matmul_gradient(GradientBuilder& g) {
         g.op("Reshape", {a.name}, t, {all_rows, k}, {{"shape", Ints{-1, *k.constant_value()}}});
     const std::string dy2 =
         g.op("Reshape", {dy}, t, {all_rows, n}, {{"shape", Ints{-1, *n.constant_value()}}});
-    g.contribute(1, g.op("Gemm", {a2, dy2}, b, {{"transA", std::int64_t{1}}}));
+    if (g.untransposed(b.name, {1, 0})) {
+      // B is W^T (a linear layer): compute dW = dY2^T A2 in W's layout, so W's gradient needs no
+      // transposing copy (the Transpose's rule takes dW back) and the GEMM can write W's
+      // gradient buffer directly.
+      const std::string dw = g.op("Gemm", {dy2, a2}, t, {n, k}, {{"transA", std::int64_t{1}}});
+      g.contribute(1, g.op("Transpose", {dw}, b, {{"perm", Ints{1, 0}}}));
+    } else {
+      g.contribute(1, g.op("Gemm", {a2, dy2}, b, {{"transA", std::int64_t{1}}}));
+    }
   } else if (g.wants(1)) {
     const std::string at =
         a_vec ? g.op("Unsqueeze", {a.name}, t, {k, 1}, {{"axes", Ints{1}}}) : transposed(g, a);

@@ -60,12 +60,20 @@ void cast_gradient(GradientBuilder& g) {
   g.contribute(0, g.op("Cast", {g.adjoint(0)}, in, {{"to", onnx_float_type(g, in.dtype)}}));
 }
 
+// Relu: dX = select(Y > 0, dY, 0) from the output, so X need not outlive the forward (Y is read
+// by the next op's gradient anyway); matches torch at X = 0 (gradient 0).
+void relu_gradient(GradientBuilder& g) {
+  if (!g.has_adjoint(0) || !g.wants(0)) return;
+  g.contribute(0, g.op("ReluGradFromOutput", {g.output_name(0), g.adjoint(0)}, g.input(0)));
+}
+
 }  // namespace
 
 void add_elementwise_gradients(GradientRuleTable& table) {
   // The ops with an "<Op>Grad" in the operator library.
   for (const std::string_view op : ops::differentiable_elementwise_ops())
     table[std::string(op)] = elementwise_gradient;
+  table["Relu"] = relu_gradient;
   table["Cast"] = cast_gradient;
   table["CastLike"] = cast_gradient;
 }

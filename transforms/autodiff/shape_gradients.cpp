@@ -25,6 +25,11 @@ void transpose_gradient(GradientBuilder& g) {
     for (std::int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
   std::vector<std::int64_t> inverse(perm.size());
   for (std::size_t d = 0; d < perm.size(); ++d) inverse.at(perm[d]) = static_cast<std::int64_t>(d);
+  // The adjoint itself a Transpose of some D by `perm` (a linear layer's weight gradient): D.
+  if (auto source = g.untransposed(g.adjoint(0), inverse)) {
+    g.contribute(0, *source);
+    return;
+  }
   g.contribute(0, g.op("Transpose", {g.adjoint(0)}, g.input(0), {{"perm", inverse}}));
 }
 

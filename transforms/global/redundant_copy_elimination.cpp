@@ -6,7 +6,10 @@
 //    (maps, copies; BLAS calls whose operand keeps a unit-stride dimension, see
 //    codegen/cpu/blas_calls.h) and nothing writes S afterwards;
 //  - reverse: the input S becomes a view of X, when S is a transient written once, by a map or a
-//    BLAS call that can write through the view, and the copy is a permutation or a reshape.
+//    BLAS call that can write through the view, and the copy is a permutation or a reshape. X
+//    may be a program argument (a gradient buffer) when nothing in the copy's state reads X
+//    before the copy: X then receives the value earlier in that state, and holds the same value
+//    from the copy on.
 // Copies are taken from the end of the dataflow backwards, so a reshape after a transpose
 // becomes a view first and the transpose's producer then writes in the transposed layout.
 
@@ -17,6 +20,7 @@
 #include "ir/analysis/data_movement.h"
 #include "ir/diagnostic.h"
 #include "ir/epilogue.h"
+#include "transforms/aliasing.h"
 #include "transforms/builtins.h"
 #include "transforms/fusion/elementwise.h"
 #include "transforms/fusion/index_simplify.h"
@@ -189,7 +193,6 @@ std::variant<Decision, std::string> decide(const ir::Program& program, const Gra
   const ContainerId x_id = info.data;
   const Container& s = program.containers[s_id];
   const Container& x = program.containers[x_id];
-  if (!x.transient) return quoted(m.label) + " writes the program argument " + quoted(x.name);
   NodeId source;
   for (const EdgeId e : g.in_edges(map))
     if (g.edge(e).memlet.data == s_id) source = g.edge(e).src;
@@ -254,7 +257,9 @@ std::variant<Decision, std::string> decide(const ir::Program& program, const Gra
       of.kind = ir::ViewKind::Reshape;
     view.view = of;
     const ContainerId s_root = ir::analysis::view_root(program, s_id);
-    if (x.view || viewed(program, x_id)) {
+    if (!x.transient) {
+      forward_why = quoted(m.label) + " writes the program argument " + quoted(x.name);
+    } else if (x.view || viewed(program, x_id)) {
       forward_why = quoted(x.name) + " is itself aliased";
     } else {
       // Nothing may write S's memory but into the Access node the copy reads.
@@ -300,6 +305,18 @@ std::variant<Decision, std::string> decide(const ir::Program& program, const Gra
     if (!reshape) return refuse("the copy is neither a permutation nor a reshape");
     view.strides = ir::contiguous_strides(s.shape);
     view.view = ir::ViewOf{x_id, ir::ViewKind::Reshape, {}};
+  }
+  // An argument X (a gradient the program returns) gets S's value earlier than the copy wrote
+  // it, but in the same state: nothing there may read X before the copy, and X has no alias.
+  if (!x.transient) {
+    if (x.view || viewed(program, x_id)) return refuse(quoted(x.name) + " is aliased");
+    const std::set<NodeId> after_copy = descendants(g, map);
+    for (const auto& [st, n] : accesses.at(x_id)) {
+      if (st != state) continue;
+      for (const EdgeId e : g.out_edges(n))
+        if (!after_copy.contains(g.edge(e).dst))
+          return refuse("the program argument " + quoted(x.name) + " is read before the copy");
+    }
   }
   // S is written once, into the Access node the copy reads, by something that takes the view.
   for (const auto& [st, n] : accesses.at(s_id))

@@ -55,11 +55,29 @@ TEST(ReverseMode, AValueNoSeededOutputDependsOnGetsZeros) {
   EXPECT_EQ(args["GW"].values, std::vector<double>(6, 0.0));
 }
 
+// Relu's gradient reads its output Y, not X (so X need not be kept for the backward), and is 0
+// where X is 0: torch's convention (its relu backward tests the result > 0).
+TEST(ReverseMode, ReluGradientReadsTheOutputAndIsZeroAtZero) {
+  ir::Program p = two_branches();
+  append_backward(p, {{{"Y", "S"}}, {{"X", "GX"}}});
+  EXPECT_NE(ir::print_text(p).find("edge 4: node 2 -> node 7.in0 Y[0:2, 0:3]"), std::string::npos)
+      << ir::print_text(p);
+  ops::expand_all(p);
+  std::map<std::string, ops::testing::Buffer> args;
+  for (const char* name : {"X", "Y", "W", "Z", "S", "GX", "GW"})
+    args[name] = {ir::DType::f64, {2, 3}, std::vector<double>(6, 7.0)};
+  args["X"].values = {-1, 0, 2, 0, -0.0, 6};
+  args["S"].values = {1, 2, 3, 4, 5, 6};
+  ops::testing::interpret(p, args);
+  EXPECT_EQ(args["GX"].values, (std::vector<double>{0, 0, 3, 0, 0, 6}));
+}
+
 TEST(ReverseMode, TheBackwardPassIsLibraryNodesBeforeExpansion) {
   ir::Program p = two_branches();
   append_backward(p, {{{"Y", "S"}}, {{"X", "GX"}}});
   const std::string text = ir::print_text(p);
-  EXPECT_NE(text.find("library \"relu/grad/ReluGrad\" ReluGrad (in0, in1) -> (out0)"),
+  EXPECT_NE(text.find("library \"relu/grad/ReluGradFromOutput\" ReluGradFromOutput (in0, in1) -> "
+                      "(out0)"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("library \"GX\" Identity (in0) -> (out0)"), std::string::npos) << text;
@@ -67,6 +85,47 @@ TEST(ReverseMode, TheBackwardPassIsLibraryNodesBeforeExpansion) {
 
 // A linear layer, Y = X @ Transpose(W): dX = dY @ (W^T)^T reads W itself, so the backward adds
 // no second transpose (and W^T stays one the forward's BLAS call can read as a view).
+// A linear layer on a batch, Y = X @ Transpose(W) with X [2, 2, 3]: W's gradient comes from one
+// GEMM in W's own layout (dW = dY2^T X2, [4, 3]), which the Identity into GW reads directly.
+TEST(ReverseMode, ALinearLayersWeightGradientIsComputedInTheWeightsLayout) {
+  ir::ProgramBuilder b("linear");
+  b.array("X", ir::DType::f64, {ir::Expr(2), ir::Expr(2), ir::Expr(3)});
+  b.array("W", ir::DType::f64, {ir::Expr(4), ir::Expr(3)});
+  b.transient("WT", ir::DType::f64, {ir::Expr(3), ir::Expr(4)});
+  for (const char* name : {"Y", "S"})
+    b.array(name, ir::DType::f64, {ir::Expr(2), ir::Expr(2), ir::Expr(4)});
+  b.array("GW", ir::DType::f64, {ir::Expr(4), ir::Expr(3)});
+  ir::GraphBuilder g = b.state("main");
+  const ir::NodeId t = g.library("t", "Transpose", {"in0"}, {"out0"});
+  std::get<ir::LibraryNode>(g.graph().node(t)).attributes["perm"] = std::vector<std::int64_t>{1, 0};
+  g.read(g.access("W"), "0:4, 0:3", t, "in0");
+  const ir::NodeId wt = g.access("WT");
+  g.write(t, "out0", wt, "0:3, 0:4");
+  const ir::NodeId mm = g.library("mm", "MatMul", {"in0", "in1"}, {"out0"});
+  g.read(g.access("X"), "0:2, 0:2, 0:3", mm, "in0");
+  g.read(wt, "0:3, 0:4", mm, "in1");
+  g.write(mm, "out0", g.access("Y"), "0:2, 0:2, 0:4");
+  ir::Program p = b.build();
+  append_backward(p, {{{"Y", "S"}}, {{"W", "GW"}}});
+  const std::string text = ir::print_text(p);
+  EXPECT_NE(text.find("array mm_ggemm: f64[4, 3] transient"), std::string::npos) << text;
+  EXPECT_NE(text.find("edge 14: node 12 -> node 15.in0 mm_ggemm[0:4, 0:3]"), std::string::npos) << text;
+  ops::expand_all(p);
+  std::map<std::string, ops::testing::Buffer> args;
+  args["X"] = {ir::DType::f64, {2, 2, 3}, {1, 2, 3, 4, 5, 6, -1, 0, 2, 3, -2, 1}};
+  args["W"] = {ir::DType::f64, {4, 3}, {1, 0, 2, -1, 3, 1, 0, 1, 1, 2, 2, -2}};
+  args["Y"] = {ir::DType::f64, {2, 2, 4}, std::vector<double>(16, 0.0)};
+  args["S"] = {ir::DType::f64, {2, 2, 4}, {1, 2, 3, 4, -1, 0, 1, 2, 2, 1, 0, -3, 1, 1, 2, 0}};
+  args["GW"] = {ir::DType::f64, {4, 3}, std::vector<double>(12, 0.0)};
+  ops::testing::interpret(p, args);
+  std::vector<double> want(12, 0.0);
+  for (int row = 0; row < 4; ++row)
+    for (int j = 0; j < 4; ++j)
+      for (int k = 0; k < 3; ++k)
+        want[j * 3 + k] += args["S"].values[row * 4 + j] * args["X"].values[row * 3 + k];
+  EXPECT_EQ(args["GW"].values, want);
+}
+
 TEST(ReverseMode, TheTransposeOfATransposeIsItsSource) {
   ir::ProgramBuilder b("linear");
   b.array("X", ir::DType::f64, {ir::Expr(2), ir::Expr(3)});
