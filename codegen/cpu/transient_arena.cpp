@@ -49,29 +49,12 @@ std::vector<ArenaLifetime> plan_arena_lifetimes(const ir::Program& program,
 }
 
 const std::string_view kArenaPlannerSource = R"ARENA(
-// Places n transients in one arena (codegen/cpu/transient_arena.h): the largest first, each at
-// the lowest 64-byte-aligned offset clear of every placed one whose lifetime [first, last]
-// overlaps its own. Returns the arena's size in bytes.
-static size_t sl_plan_arena(int n, const size_t* bytes, const int64_t* first, const int64_t* last,
-                            size_t* offset) {
-  int* order = static_cast<int*>(std::malloc(sizeof(int) * (size_t)(n > 0 ? n : 1)));
-  size_t* lo = static_cast<size_t*>(std::malloc(sizeof(size_t) * (size_t)(n > 0 ? n : 1)));
-  size_t* hi = static_cast<size_t*>(std::malloc(sizeof(size_t) * (size_t)(n > 0 ? n : 1)));
-  if (!order || !lo || !hi) {
-    std::free(order);
-    std::free(lo);
-    std::free(hi);
-    return (size_t)-1;
-  }
-  for (int i = 0; i < n; ++i) order[i] = i;
-  for (int i = 1; i < n; ++i)  // insertion sort, largest first, ties by index (deterministic)
-    for (int j = i; j > 0 && (bytes[order[j]] > bytes[order[j - 1]] ||
-                              (bytes[order[j]] == bytes[order[j - 1]] && order[j] < order[j - 1]));
-         --j) {
-      const int t = order[j];
-      order[j] = order[j - 1];
-      order[j - 1] = t;
-    }
+// Places the transients in `order`, each at the lowest 64-byte-aligned offset clear of every
+// placed one whose lifetime [first, last] overlaps its own. Returns the arena's size in bytes.
+// `lo` and `hi` are scratch of n elements.
+static size_t sl_place_in_order(int n, const size_t* bytes, const int64_t* first,
+                                const int64_t* last, const int* order, size_t* offset, size_t* lo,
+                                size_t* hi) {
   size_t total = 0;
   for (int k = 0; k < n; ++k) {
     const int i = order[k];
@@ -95,10 +78,53 @@ static size_t sl_plan_arena(int n, const size_t* bytes, const int64_t* first, co
     offset[i] = candidate;
     if (candidate + bytes[i] > total) total = candidate + bytes[i];
   }
+  return total;
+}
+
+// Places n transients in one arena (codegen/cpu/transient_arena.h): first fit in three orders
+// (largest first; largest lifetime area first; earliest first, then largest), keeping the
+// smallest arena. Ties go by index, so the plan is deterministic. Returns its size in bytes.
+static size_t sl_plan_arena(int n, const size_t* bytes, const int64_t* first, const int64_t* last,
+                            size_t* offset) {
+  const size_t count = (size_t)(n > 0 ? n : 1);
+  int* order = static_cast<int*>(std::malloc(sizeof(int) * count));
+  size_t* trial = static_cast<size_t*>(std::malloc(sizeof(size_t) * count));
+  size_t* lo = static_cast<size_t*>(std::malloc(sizeof(size_t) * count));
+  size_t* hi = static_cast<size_t*>(std::malloc(sizeof(size_t) * count));
+  if (!order || !trial || !lo || !hi) {
+    std::free(order);
+    std::free(trial);
+    std::free(lo);
+    std::free(hi);
+    return (size_t)-1;
+  }
+  const auto area = [&](int i) { return (double)bytes[i] * (double)(last[i] - first[i] + 1); };
+  size_t best = (size_t)-1;
+  for (int strategy = 0; strategy < 3; ++strategy) {
+    const auto before = [&](int a, int b) {  // a goes before b
+      if (strategy == 1 && area(a) != area(b)) return area(a) > area(b);
+      if (strategy == 2 && first[a] != first[b]) return first[a] < first[b];
+      if (bytes[a] != bytes[b]) return bytes[a] > bytes[b];
+      return a < b;
+    };
+    for (int i = 0; i < n; ++i) order[i] = i;
+    for (int i = 1; i < n; ++i)  // insertion sort: a few hundred transients at most
+      for (int j = i; j > 0 && before(order[j], order[j - 1]); --j) {
+        const int t = order[j];
+        order[j] = order[j - 1];
+        order[j - 1] = t;
+      }
+    const size_t total = sl_place_in_order(n, bytes, first, last, order, trial, lo, hi);
+    if (total < best) {
+      best = total;
+      for (int i = 0; i < n; ++i) offset[i] = trial[i];
+    }
+  }
   std::free(order);
+  std::free(trial);
   std::free(lo);
   std::free(hi);
-  return total;
+  return n > 0 ? best : 0;
 }
 )ARENA";
 

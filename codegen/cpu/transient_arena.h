@@ -30,9 +30,10 @@ struct ArenaLifetime {
 std::vector<ArenaLifetime> plan_arena_lifetimes(const ir::Program& program,
                                                 const std::vector<ir::ContainerId>& transients);
 
-/// C++ source of `sl_plan_arena`, which the generated `sluice_init` calls: greedy by size, the
-/// largest transient first, each at the lowest 64-byte-aligned offset where it overlaps no
-/// already placed transient whose lifetime overlaps its own. Returns the arena's size.
+/// C++ source of `sl_plan_arena`, which the generated `sluice_init` calls: first fit, each
+/// transient at the lowest 64-byte-aligned offset where it overlaps no already placed transient
+/// whose lifetime overlaps its own, tried in three orders (largest first, largest lifetime area
+/// first, earliest first); the smallest arena wins. Returns the arena's size.
 extern const std::string_view kArenaPlannerSource;
 
 }  // namespace sluice::codegen

@@ -1,7 +1,9 @@
 // The transient arena (codegen/cpu/transient_arena.h): transients live at different kernels
 // share memory, the results stay those of one buffer each, and what a loop or a Persistent
 // lifetime keeps alive keeps its own buffer.
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -81,6 +83,41 @@ TEST(CpuTransientArena, SharedMemoryGivesTheSameResultsInLessMemory) {
 
 // In a loop of states, the kernel order says nothing about lifetimes across iterations: T
 // carries the running value from one iteration to the next, so it keeps a buffer of its own.
+// A chain of transients of 1, 2, 2, 2 and 3 units, each live from its writer to the next map:
+// at most 5 units are live at once. Largest first places them in 6 units; earliest first in 5,
+// and the planner keeps the smaller arena.
+TEST(CpuTransientArena, ThePlannerKeepsTheSmallestOfItsOrders) {
+  constexpr std::int64_t kUnit = 1024;  // floats: 4 KiB, so alignment adds nothing
+  const std::vector<std::int64_t> units{1, 2, 2, 2, 3};
+  ProgramBuilder b("sizes");
+  b.array("X", DType::f32, {kUnit});
+  for (std::size_t k = 0; k < units.size(); ++k)
+    b.transient("T" + std::to_string(k), DType::f32, {units[k] * kUnit});
+  b.array("Y", DType::f32, {kUnit});
+  auto g = b.state("main");
+  auto step = g.mapped_tasklet("w0", "i=0:" + std::to_string(kUnit), {{"x", "X", "i"}},
+                               "y = x + 1.0;", {{"y", "T0", "i"}});
+  for (std::size_t k = 1; k <= units.size(); ++k) {
+    const std::string previous = "T" + std::to_string(k - 1);
+    const bool last = k == units.size();
+    const std::string next = last ? "Y" : "T" + std::to_string(k);
+    const std::int64_t size = last ? kUnit : units[k] * kUnit;
+    step = g.mapped_tasklet("w" + std::to_string(k), "i=0:" + std::to_string(size),
+                            {{"x", previous, "0", {}, step.outer_outputs[previous]}},
+                            "y = x * 2.0 + 1.0;", {{"y", next, "i"}});
+  }
+  auto built = build(b.build());
+  std::vector<float> x(kUnit, 0.5F);
+  std::vector<float> y(kUnit, 0.0F);
+  built.executable.init({});
+  built.executable.run({x.data(), y.data()});
+  EXPECT_EQ(built.executable.transient_bytes(), 5 * kUnit * sizeof(float));
+  // 0.5 + 1, then five times y = 2x + 1.
+  float expected = 1.5F;
+  for (std::size_t k = 0; k < units.size(); ++k) expected = expected * 2.0F + 1.0F;
+  expect_near(y, std::vector<float>(kUnit, expected));
+}
+
 TEST(CpuTransientArena, TransientsInALoopKeepTheirOwnBuffer) {
   ProgramBuilder b("loop");
   b.symbol("t");
