@@ -29,7 +29,14 @@ namespace sluice::ir {
 class Graph;
 struct Program;
 
-enum class Schedule : std::uint8_t { Default, Sequential, CpuParallel, Vectorized, GpuGrid, GpuBlock };
+enum class Schedule : std::uint8_t {
+  Default,
+  Sequential,
+  CpuParallel,
+  Vectorized,
+  GpuGrid,
+  GpuBlock
+};
 std::string_view schedule_name(Schedule schedule);
 std::optional<Schedule> parse_schedule(std::string_view name);
 
@@ -64,6 +71,9 @@ struct MapNode {
   std::vector<std::string> inputs;   ///< Container names whose data enters the body.
   std::vector<std::string> outputs;  ///< Container names the body writes.
   Box<Graph> body;
+  /// Threads per block of a GpuGrid map (the gpu-map transformation sets it); 0: the CUDA
+  /// generator's default.
+  std::int64_t block_size = 0;
   bool operator==(const MapNode&) const;
 };
 
@@ -79,7 +89,7 @@ struct LibraryNode {
 
 struct NestedNode {
   std::string label;
-  std::vector<std::string> inputs;   ///< Non-transient containers of the nested program.
+  std::vector<std::string> inputs;  ///< Non-transient containers of the nested program.
   std::vector<std::string> outputs;
   std::map<std::string, Expr> symbol_mapping;  ///< Inner symbol -> outer expression.
   Box<Program> program;
@@ -114,7 +124,8 @@ public:
   void remove_node(NodeId id);
 
   EdgeId add_edge(Edge edge);
-  EdgeId add_edge(NodeId src, std::string src_conn, NodeId dst, std::string dst_conn, Memlet memlet);
+  EdgeId add_edge(NodeId src, std::string src_conn, NodeId dst, std::string dst_conn,
+                  Memlet memlet);
   void insert_edge_at(EdgeId id, Edge edge);
   void remove_edge(EdgeId id);
 

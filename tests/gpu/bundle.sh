@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Copies sluice_cuda_tests and the non-system shared libraries it links (Sluice's own, and
+# Debian's that the device image lacks) into one folder for tests/gpu/run_on_device.sh.
+set -eu
+build=${1:-build/h}
+bundle=${2:-build/gpu-bundle}
+mkdir -p "$bundle/lib"
+cp "$build/bin/sluice_cuda_tests" "$bundle/"
+ldd "$build/bin/sluice_cuda_tests" | awk '/=> \// {print $3}' | while read -r lib; do
+  case "$lib" in
+    /lib/x86_64-linux-gnu/libc.so* | /lib/x86_64-linux-gnu/libm.so* | \
+      /lib/x86_64-linux-gnu/libgcc_s* | /lib/x86_64-linux-gnu/libstdc++* | /usr/local/cuda/*) ;;
+    *) cp -L "$lib" "$bundle/lib/" ;;
+  esac
+done
+ls -la "$bundle" "$bundle/lib"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the CUDA path's tests on the device machine (the `run` tool), results under $OUT.
+# The binary is built on the development machine (Debian); the device image (Ubuntu 24.04, CUDA
+# 13, no Debian packages) gets it with the shared libraries it needs copied into a folder that
+# travels in `carry`:
+#   ninja -C build/h sluice_cuda_tests && tests/gpu/bundle.sh build/h build/gpu-bundle
+#   run: carry=["build/gpu-bundle"], command="tests/gpu/run_on_device.sh build/gpu-bundle"
+set -u
+bundle=${1:-build/gpu-bundle}
+out=${OUT:-/tmp/sluice-gpu-out}
+mkdir -p "$out"
+{
+  date -u +%FT%TZ
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  g++ --version | head -1
+} >"$out/device.txt" 2>&1
+export LD_LIBRARY_PATH="$PWD/$bundle/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+export SLUICE_CACHE_DIR="$out/cache"
+export SLUICE_COMPILER=external
+"$bundle/sluice_cuda_tests" --gtest_color=no 2>&1 | tee "$out/sluice_cuda_tests.txt"
+status=${PIPESTATUS[0]}
+rm -rf "$out/cache"
+echo "exit $status" >>"$out/sluice_cuda_tests.txt"
+exit "$status"
