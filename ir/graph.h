@@ -29,14 +29,7 @@ namespace sluice::ir {
 class Graph;
 struct Program;
 
-enum class Schedule : std::uint8_t {
-  Default,
-  Sequential,
-  CpuParallel,
-  Vectorized,
-  GpuGrid,
-  GpuBlock
-};
+enum class Schedule : std::uint8_t { Default, Sequential, CpuParallel, Vectorized, GpuGrid, GpuBlock };
 std::string_view schedule_name(Schedule schedule);
 std::optional<Schedule> parse_schedule(std::string_view name);
 
@@ -89,7 +82,7 @@ struct LibraryNode {
 
 struct NestedNode {
   std::string label;
-  std::vector<std::string> inputs;  ///< Non-transient containers of the nested program.
+  std::vector<std::string> inputs;   ///< Non-transient containers of the nested program.
   std::vector<std::string> outputs;
   std::map<std::string, Expr> symbol_mapping;  ///< Inner symbol -> outer expression.
   Box<Program> program;
@@ -124,8 +117,7 @@ public:
   void remove_node(NodeId id);
 
   EdgeId add_edge(Edge edge);
-  EdgeId add_edge(NodeId src, std::string src_conn, NodeId dst, std::string dst_conn,
-                  Memlet memlet);
+  EdgeId add_edge(NodeId src, std::string src_conn, NodeId dst, std::string dst_conn, Memlet memlet);
   void insert_edge_at(EdgeId id, Edge edge);
   void remove_edge(EdgeId id);
 
