@@ -8,8 +8,9 @@ mkdir -p "$bundle/lib"
 cp "$build/bin/sluice_cuda_tests" "$bundle/"
 ldd "$build/bin/sluice_cuda_tests" | awk '/=> \// {print $3}' | while read -r lib; do
   case "$lib" in
-    /lib/x86_64-linux-gnu/libc.so* | /lib/x86_64-linux-gnu/libm.so* | \
-      /lib/x86_64-linux-gnu/libgcc_s* | /lib/x86_64-linux-gnu/libstdc++* | /usr/local/cuda/*) ;;
+    # glibc's parts must come from the device's own glibc; libstdc++ there is newer; CUDA is there.
+    */libc.so* | */libm.so* | */libdl.so* | */libpthread.so* | */librt.so* | */ld-linux* | \
+      */libgcc_s* | */libstdc++* | /usr/local/cuda/*) ;;
     *) cp -L "$lib" "$bundle/lib/" ;;
   esac
 done

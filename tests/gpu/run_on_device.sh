@@ -19,6 +19,12 @@ export SLUICE_CACHE_DIR="$out/cache"
 export SLUICE_COMPILER=external
 "$bundle/sluice_cuda_tests" --gtest_color=no 2>&1 | tee "$out/sluice_cuda_tests.txt"
 status=${PIPESTATUS[0]}
+# The GPU run again under compute-sanitizer's memcheck (the compiled code is cached by now).
+if command -v compute-sanitizer >/dev/null; then
+  compute-sanitizer --tool memcheck --error-exitcode 9 "$bundle/sluice_cuda_tests" \
+    --gtest_filter='*RunsOnTheGpu*' --gtest_color=no >"$out/memcheck.txt" 2>&1
+  echo "memcheck exit $?" | tee -a "$out/memcheck.txt"
+fi
 rm -rf "$out/cache"
 echo "exit $status" >>"$out/sluice_cuda_tests.txt"
 exit "$status"

@@ -111,11 +111,11 @@ inline std::vector<CudaCase> cuda_cases() {
     edge 0: node 1.M -> node 2 M[0:R]
     edge 1: node 1.S -> node 3 S[0:R]
     edge 2: node 0 -> node 4.X X[0:R, 0:C]
-    edge 3: node 2 -> node 4 [] 
+    edge 3: node 2 -> node 4 empty
     edge 4: node 4.M -> node 5 M[0:R] wcr=max
     edge 5: node 0 -> node 6.X X[0:R, 0:C]
     edge 6: node 5 -> node 6.M M[0:R]
-    edge 7: node 3 -> node 6 []
+    edge 7: node 3 -> node 6 empty
     edge 8: node 6.Y -> node 7 Y[0:R, 0:C]
     edge 9: node 6.S -> node 8 S[0:R] wcr=sum
     edge 10: node 7 -> node 9.Y Y[0:R, 0:C]
