@@ -50,7 +50,13 @@ CudaBinary compile_with_nvrtc(const std::string& kernel_code, const NvrtcOptions
   check(nvrtcCreateProgram(&program, kernel_code.c_str(), source_path.filename().c_str(), 0,
                            nullptr, nullptr),
         "nvrtcCreateProgram");
+  // Destroyed on every path out, the throwing ones included.
+  struct Destroy {
+    nvrtcProgram* p;
+    ~Destroy() { nvrtcDestroyProgram(p); }
+  } destroy{&program};
   std::vector<const char*> argv;
+  argv.reserve(flags.size());
   for (const std::string& f : flags) argv.push_back(f.c_str());
   const nvrtcResult compiled =
       nvrtcCompileProgram(program, static_cast<int>(argv.size()), argv.data());
@@ -59,11 +65,9 @@ CudaBinary compile_with_nvrtc(const std::string& kernel_code, const NvrtcOptions
   out.log.resize(log_size);
   if (log_size > 0) nvrtcGetProgramLog(program, out.log.data());
   while (!out.log.empty() && (out.log.back() == '\0' || out.log.back() == '\n')) out.log.pop_back();
-  if (compiled != NVRTC_SUCCESS) {
-    nvrtcDestroyProgram(&program);
+  if (compiled != NVRTC_SUCCESS)
     throw UserError(source_path.string(),
                     "NVRTC could not compile the kernels: " + out.log.substr(0, 4000));
-  }
   std::size_t size = 0;
   check(nvrtcGetCUBINSize(program, &size), "nvrtcGetCUBINSize");
   out.cubin.resize(size);
@@ -72,7 +76,6 @@ CudaBinary compile_with_nvrtc(const std::string& kernel_code, const NvrtcOptions
   out.ptx.resize(size);
   check(nvrtcGetPTX(program, out.ptx.data()), "nvrtcGetPTX");
   while (!out.ptx.empty() && out.ptx.back() == '\0') out.ptx.pop_back();
-  nvrtcDestroyProgram(&program);
   write_file_atomically(cubin_path, out.cubin);
   return out;
 }

@@ -89,6 +89,19 @@ TEST(CudaCodegen, RefusesACpuMap) {
   }
 }
 
+TEST(CudaCodegen, NvrtcErrorsCarryTheLog) {
+  NvrtcOptions nv;
+  nv.cache_dir = temp_cache();
+  try {
+    (void)compile_with_nvrtc("extern \"C\" __global__ void k() { undeclared_name = 1; }\n", nv);
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("NVRTC could not compile the kernels"), std::string::npos) << what;
+    EXPECT_NE(what.find("undeclared_name"), std::string::npos) << what;
+  }
+}
+
 TEST(CudaCodegen, RunsOnTheGpuLikeTheCpu) {
   std::string why;
   if (cuda_device_count(why) == 0) GTEST_SKIP() << "no CUDA device: " << why;

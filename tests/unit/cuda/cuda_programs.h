@@ -15,7 +15,8 @@ struct CudaCase {
 
 inline std::vector<CudaCase> cuda_cases() {
   return {
-      {"elementwise", R"(program ew {
+      {"elementwise",
+       R"(program ew {
   symbol N: i64
   array X: f32[N] storage=gpu_global
   array Y: f32[N] storage=gpu_global
@@ -34,7 +35,8 @@ inline std::vector<CudaCase> cuda_cases() {
   }
 })",
        {{"N", 100003}}},
-      {"sum", R"(program total {
+      {"sum",
+       R"(program total {
   symbol N: i64
   array X: f32[N] storage=gpu_global
   array S: f32[1] storage=gpu_global
@@ -53,7 +55,8 @@ inline std::vector<CudaCase> cuda_cases() {
   }
 })",
        {{"N", 4099}}},
-      {"softmax", R"(program softmax {
+      {"softmax",
+       R"(program softmax {
   symbol R: i64
   symbol C: i64
   array X: f32[R, C] storage=gpu_global
@@ -124,7 +127,8 @@ inline std::vector<CudaCase> cuda_cases() {
   }
 })",
        {{"R", 37}, {"C", 300}}},
-      {"gemm", R"(program gemm {
+      {"gemm",
+       R"(program gemm {
   symbol M: i64
   symbol N: i64
   symbol K: i64
