@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the CUDA path's tests on the device machine (the `run` tool), results under $OUT.
 # The binary is built on the development machine (Debian); the device image (Ubuntu 24.04, CUDA
-# 13, no Debian packages) gets it with the shared libraries it needs copied into a folder that
-# travels in `carry`:
+# 13, none of Debian's packages) gets it, the shared libraries it needs and this script in one
+# folder that travels in `carry` (the tool sends the checkout the session started in, so the
+# folder must sit in that checkout's ignored build/):
 #   ninja -C build/h sluice_cuda_tests && tests/gpu/bundle.sh build/h build/gpu-bundle
-#   run: carry=["build/gpu-bundle"], command="tests/gpu/run_on_device.sh build/gpu-bundle"
+#   run: carry=["build/gpu-bundle"], command="bash build/gpu-bundle/run_on_device.sh build/gpu-bundle"
+# The GPU tests compile host code with the device's g++ and compare with the CPU path there.
 set -u
 bundle=${1:-build/gpu-bundle}
 out=${OUT:-/tmp/sluice-gpu-out}
