@@ -48,7 +48,8 @@ std::optional<Schedule> parse_schedule(std::string_view name) {
 
 bool MapNode::operator==(const MapNode& other) const {
   return label == other.label && params == other.params && schedule == other.schedule &&
-         inputs == other.inputs && outputs == other.outputs && *body == *other.body;
+         inputs == other.inputs && outputs == other.outputs && *body == *other.body &&
+         block_size == other.block_size;
 }
 
 bool NestedNode::operator==(const NestedNode& other) const {

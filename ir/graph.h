@@ -64,6 +64,9 @@ struct MapNode {
   std::vector<std::string> inputs;   ///< Container names whose data enters the body.
   std::vector<std::string> outputs;  ///< Container names the body writes.
   Box<Graph> body;
+  /// Threads per block of a GpuGrid map (the gpu-map transformation sets it); 0: the CUDA
+  /// generator's default.
+  std::int64_t block_size = 0;
   bool operator==(const MapNode&) const;
 };
 

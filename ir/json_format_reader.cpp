@@ -136,8 +136,8 @@ constexpr std::string_view kMemletKeys[] = {"data",   "subset", "other_subset",
 constexpr std::string_view kNodeKinds[] = {"access", "tasklet", "map", "library", "nested"};
 constexpr std::string_view kAccessKeys[] = {"id", "kind", "data"};
 constexpr std::string_view kTaskletKeys[] = {"id", "kind", "label", "inputs", "outputs", "code"};
-constexpr std::string_view kMapKeys[] = {"id",       "kind",   "label",   "params",
-                                         "schedule", "inputs", "outputs", "body"};
+constexpr std::string_view kMapKeys[] = {"id",     "kind",    "label", "params",    "schedule",
+                                         "inputs", "outputs", "body",  "block_size"};
 constexpr std::string_view kLibraryKeys[] = {"id",     "kind",    "label",      "op",
                                              "inputs", "outputs", "attributes", "implementation"};
 constexpr std::string_view kNestedKeys[] = {"id",      "kind",           "label",  "inputs",
@@ -637,6 +637,11 @@ private:
         if (Value ps = f.find("params")) m.params = params(ps, w / "params");
         if (Value s = f.find("schedule"))
           m.schedule = enumerated(s, w / "schedule", "schedule", parse_schedule, schedule_name, 6);
+        if (Value b = f.find("block_size")) {
+          m.block_size = int64(b, w / "block_size");
+          if (m.block_size <= 0 || m.block_size > 1024)
+            fail(w / "block_size", "block_size must be between 1 and 1024 threads");
+        }
         m.inputs = connectors("inputs");
         m.outputs = connectors("outputs");
         if (Value b = f.find("body")) {

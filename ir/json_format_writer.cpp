@@ -418,6 +418,7 @@ private:
     for (const auto& p : n.params) out_.string(p.name + "=" + range_str(p.range));
     out_.end();
     if (n.schedule != Schedule::Default) out_.field("schedule", schedule_name(n.schedule));
+    if (n.block_size != 0) out_.field("block_size", n.block_size);
     strings("inputs", n.inputs);
     strings("outputs", n.outputs);
     out_.key("body");

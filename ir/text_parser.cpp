@@ -997,6 +997,12 @@ private:
       if (keyed("schedule"))
         m.schedule = choice(&parse_schedule, "schedule",
                             "default, sequential, cpu_parallel, vectorized, gpu_grid or gpu_block");
+      if (keyed("block_size")) {
+        const Position at = lex_.peek().pos;
+        m.block_size = signed_integer(false, "after 'block_size='");
+        if (m.block_size <= 0 || m.block_size > 1024)
+          fail(at, "block_size must be between 1 and 1024 threads");
+      }
       graph(*m.body, scope, depth + 1, "before the map body");
       g.insert_node_at(id, std::move(m));
     } else if (kind.text == "library") {

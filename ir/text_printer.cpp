@@ -398,6 +398,10 @@ private:
         out_ += " schedule=";
         out_ += schedule_name(m->schedule);
       }
+      if (m->block_size != 0) {
+        out_ += " block_size=";
+        out_ += std::to_string(m->block_size);
+      }
       out_ += ' ';
       graph(*m->body, refs, indent);
     } else if (const auto* lib = std::get_if<LibraryNode>(&n)) {

@@ -7,6 +7,7 @@ namespace sluice::transforms {
 void register_builtins(Registry& registry) {
   // Tier 1, 2, 3, 4; the registry lists them by tier and name whatever the order here.
   for (auto&& make : {make_expand,
+                      make_gpu_map,
                       make_local_storage,
                       make_map_collapse,
                       make_map_expansion,

@@ -19,6 +19,7 @@ std::shared_ptr<const Transformation> make_reduction_split();
 std::shared_ptr<const Transformation> make_tasklet_fusion();
 std::shared_ptr<const Transformation> make_unroll();
 std::shared_ptr<const Transformation> make_vectorize();
+std::shared_ptr<const Transformation> make_gpu_map();
 // Tier 2: data layout.
 std::shared_ptr<const Transformation> make_change_layout();
 std::shared_ptr<const Transformation> make_layout_select();

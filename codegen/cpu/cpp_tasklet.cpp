@@ -148,19 +148,20 @@ public:
         return "(" + operand(0, DType::boolean) + " ? " + operand(1, t) + " : " + operand(2, t) +
                ")";
       case TaskletOp::Exp: return call("sl_exp");
-      case TaskletOp::Log: return call("std::log");
-      case TaskletOp::Tanh: return call("std::tanh");
+      case TaskletOp::Log: return call(math("log"));
+      case TaskletOp::Tanh: return call(math("tanh"));
       case TaskletOp::Erf: return call("sl_erf");
-      case TaskletOp::Sqrt: return call("std::sqrt");
-      case TaskletOp::Rsqrt: return "(" + one(1.0) + " / std::sqrt(" + operand(0, t) + "))";
+      case TaskletOp::Sqrt: return call(math("sqrt"));
+      case TaskletOp::Rsqrt:
+        return "(" + one(1.0) + " / " + math("sqrt") + "(" + operand(0, t) + "))";
       case TaskletOp::Sigmoid:
         return "(" + one(1.0) + " / (" + one(1.0) + " + sl_exp(-" + operand(0, t) + ")))";
-      case TaskletOp::Sin: return call("std::sin");
-      case TaskletOp::Cos: return call("std::cos");
-      case TaskletOp::Floor: return call("std::floor");
-      case TaskletOp::Ceil: return call("std::ceil");
-      case TaskletOp::Abs: return computes_as_float(t) ? call("std::fabs") : call("sl_abs");
-      case TaskletOp::Pow: return call("std::pow");
+      case TaskletOp::Sin: return call(math("sin"));
+      case TaskletOp::Cos: return call(math("cos"));
+      case TaskletOp::Floor: return call(math("floor"));
+      case TaskletOp::Ceil: return call(math("ceil"));
+      case TaskletOp::Abs: return computes_as_float(t) ? call(math("fabs")) : call("sl_abs");
+      case TaskletOp::Pow: return call(math("pow"));
       case TaskletOp::PhiloxUniform:
         return "sl_philox_uniform((int64_t)" + operand(0, DType::i64) + ", (int64_t)" +
                operand(1, DType::i64) + ", (int64_t)" + operand(2, DType::i64) + ")";
@@ -173,10 +174,15 @@ public:
       default: break;
     }
     // Functions added to the language later print as the <cmath> function of that name.
-    return call("std::" + std::string(e.info().spelling));
+    return call(math(std::string(e.info().spelling)));
   }
 
 private:
+  /// A <cmath> function; CUDA device code calls the global overloads (NVRTC has no <cmath>).
+  [[nodiscard]] std::string math(const std::string& fn) const {
+    return names_ != nullptr && names_->cuda ? fn : "std::" + fn;
+  }
+
   static bool is_subscript(const TaskletExpr& e) { return e.op() == TaskletOp::Subscript; }
 
   std::string cast(const TaskletExpr& e) const {

@@ -31,6 +31,8 @@ struct TaskletNames {
   /// C++ int64_t expressions.
   std::function<std::string(const std::string& name, const std::vector<std::string>& indices)>
       subscript;
+  /// CUDA device code (codegen/cuda): math functions without `std::`.
+  bool cuda = false;
 };
 
 /// The statements of `code`; outputs are assigned to `v_<output>`, which the caller declares.
