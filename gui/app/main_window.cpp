@@ -129,6 +129,9 @@ void MainWindow::build_docks() {
   tabifyDockWidget(docks_["Code"], docks_["Report"]);
   tabifyDockWidget(docks_["Report"], docks_["Run"]);
   docks_["History"]->raise();
+  // The graph is the point: the docks start small.
+  resizeDocks({docks_["History"]}, {200}, Qt::Vertical);
+  resizeDocks({docks_["Transformations"]}, {420}, Qt::Horizontal);
 }
 
 QDockWidget* MainWindow::dock(const QString& name) const {
