@@ -110,8 +110,15 @@ private slots:
     // Select a node in the graph view: the session, the listing and Properties follow.
     const NodeRef matmul = first_library(original, "MatMul");
     QVERIFY(matmul.node.valid());
-    QVERIFY(window.graph()->select_key(key_of(matmul)));
+    // A real click on the node's box, as the user would.
+    NodeItem* box = window.graph()->scene()->node(key_of(matmul));
+    QVERIFY(box != nullptr);
+    GraphView* view = window.graph()->view();
+    view->centerOn(box);
+    const QPoint at = view->mapFromScene(box->sceneBoundingRect().center());
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);
     QCOMPARE(window.graph()->selected_key(), key_of(matmul));
+    QVERIFY(!window.graph()->select_key("s0/n999999"));  // not drawn: the selection stays
     QCOMPARE(session.selection().size(), std::size_t{1});
     QVERIFY(session.selection().front() == matmul);
     TransformationsPanel& transformations = *window.transformations_panel();
