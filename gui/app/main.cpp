@@ -1,5 +1,5 @@
 // sluice-gui: the desktop workbench (docs/gui.md).
-//   sluice-gui [--recipe R.json] [MODEL_OR_PROGRAM]
+//   sluice-gui [--recipe R.json] [--restore] [--recovery-dir DIR] [MODEL_OR_PROGRAM]
 //   sluice-gui --screenshot OUT.png [--select NODE] [--overlay data-movement|flops] MODEL
 
 #include <QApplication>
@@ -44,12 +44,19 @@ int main(int argc, char** argv) {
   const QCommandLineOption recipe("recipe", "Replay this recipe on the opened model.", "R.json");
   const QCommandLineOption symbol("symbol", "A free symbol's value for the overlays (repeatable).",
                                   "NAME=VALUE");
-  parser.addOptions({screenshot, select, overlay, recipe, symbol});
+  const QCommandLineOption restore(
+      "restore",
+      "Restore an unsaved session left by a crash without asking (also SLUICE_GUI_RESTORE=1).");
+  const QCommandLineOption recovery_dir(
+      "recovery-dir", "Where the session is autosaved (default: the user's app data folder).",
+      "DIR");
+  parser.addOptions({screenshot, select, overlay, recipe, symbol, restore, recovery_dir});
   parser.addPositionalArgument("document", "An ONNX model or a *.sluice.json program.", "[MODEL]");
   parser.process(app);
   const QStringList documents = parser.positionalArguments();
 
-  sluice::gui::MainWindow window;
+  // A headless screenshot must neither autosave nor touch the user's recovery files.
+  sluice::gui::MainWindow window(nullptr, parser.value(recovery_dir), !parser.isSet(screenshot));
   if (parser.isSet(screenshot)) {
     if (documents.size() != 1) {
       std::cerr << "sluice-gui: error: --screenshot needs exactly one MODEL or program to show\n";
@@ -61,7 +68,11 @@ int main(int argc, char** argv) {
   }
   window.resize(1400, 900);
   window.show();
-  if (!documents.isEmpty()) {
+  const bool restore_quietly =
+      parser.isSet(restore) || qEnvironmentVariable("SLUICE_GUI_RESTORE") == "1";
+  const bool restored = window.offer_recovery(restore_quietly ? sluice::gui::RecoveryChoice::Restore
+                                                              : sluice::gui::RecoveryChoice::Ask);
+  if (!restored && !documents.isEmpty()) {
     window.open_file(documents.first(), parser.value(recipe));
     if (parser.isSet(overlay)) {
       sluice::gui::OverlayKind kind{};

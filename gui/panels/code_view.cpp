@@ -29,7 +29,7 @@ CodeView::CodeView(WorkbenchSession* session, QWidget* parent)
   setReadOnly(true);
   setLineWrapMode(QPlainTextEdit::NoWrap);
   setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-  connect(session_, &WorkbenchSession::programChanged, this, [this] { refresh(); });
+  connect(session_, &WorkbenchSession::program_changed, this, [this] { refresh(); });
   refresh();
 }
 
@@ -42,7 +42,7 @@ void CodeView::refresh() {
   setExtraSelections({});
 }
 
-bool CodeView::highlightNode(const NodeRef& node) {
+bool CodeView::highlight_node(const NodeRef& node) {
   const ir::Program& program = session_->program();
   const ir::Graph* graph = transforms::resolve(program, node.scope);
   if (graph == nullptr || !graph->has_node(node.node)) return false;

@@ -20,7 +20,7 @@ public:
   void refresh();
   /// Highlights the kernel of `node` (its label, the n-th kernel of that label in its state);
   /// false when the code has no kernel of that name (an expanded library node: its maps are).
-  bool highlightNode(const NodeRef& node);
+  bool highlight_node(const NodeRef& node);
   [[nodiscard]] std::optional<LineRange> highlighted() const { return highlighted_; }
 
 private:

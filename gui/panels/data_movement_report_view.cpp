@@ -21,13 +21,13 @@ DataMovementReportView::DataMovementReportView(WorkbenchSession* session, QWidge
     : QWidget(parent), session_(session) {
   setObjectName("dataMovementReport");
   setAutoFillBackground(true);
-  connect(session_, &WorkbenchSession::programChanged, this, [this] { refresh(); });
+  connect(session_, &WorkbenchSession::program_changed, this, [this] { refresh(); });
   refresh();
 }
 
 void DataMovementReportView::refresh() {
-  comparison_ =
-      compare_movement(session_->originalProgram(), session_->program(), session_->symbolValues());
+  comparison_ = compare_movement(session_->original_program(), session_->program(),
+                                 session_->symbol_values());
   updateGeometry();
   update();
 }

@@ -62,23 +62,23 @@ HistoryPanel::HistoryPanel(WorkbenchSession* session, QWidget* parent)
   layout->addWidget(status_);
 
   connect(steps_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
-    session_->goToStep(static_cast<std::size_t>(steps_->row(item)));
+    session_->go_to_step(static_cast<std::size_t>(steps_->row(item)));
   });
   connect(undo_, &QPushButton::clicked, session_, &WorkbenchSession::undo);
   connect(redo_, &QPushButton::clicked, session_, &WorkbenchSession::redo);
-  connect(replay_next_, &QPushButton::clicked, session_, &WorkbenchSession::replayNext);
-  connect(replay_all_, &QPushButton::clicked, session_, &WorkbenchSession::replayAll);
+  connect(replay_next_, &QPushButton::clicked, session_, &WorkbenchSession::replay_next);
+  connect(replay_all_, &QPushButton::clicked, session_, &WorkbenchSession::replay_all);
   connect(save_, &QPushButton::clicked, this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, tr("Save recipe"), {},
                                                       tr("Recipes (*.recipe.json *.json)"));
-    if (!path.isEmpty()) saveRecipeTo(path);
+    if (!path.isEmpty()) save_recipe_to(path);
   });
   connect(load_, &QPushButton::clicked, this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Load recipe"), {},
                                                       tr("Recipes (*.recipe.json *.json)"));
-    if (!path.isEmpty()) loadRecipeFrom(path);
+    if (!path.isEmpty()) load_recipe_from(path);
   });
-  connect(session_, &WorkbenchSession::historyChanged, this, [this] { refresh(); });
+  connect(session_, &WorkbenchSession::history_changed, this, [this] { refresh(); });
   connect(session_, &WorkbenchSession::error, status_, &QLabel::setText);
   refresh();
 }
@@ -86,26 +86,26 @@ HistoryPanel::HistoryPanel(WorkbenchSession* session, QWidget* parent)
 void HistoryPanel::refresh() {
   steps_->clear();
   steps_->addItem(tr("0. the program as opened"));
-  const auto steps = session_->allSteps();
+  const auto steps = session_->all_steps();
   for (std::size_t i = 0; i < steps.size(); ++i) {
     auto* item = new QListWidgetItem(step_text(i, steps[i]), steps_);
-    if (i >= session_->currentStep()) item->setForeground(Qt::gray);  // undone: redo brings it
+    if (i >= session_->current_step()) item->setForeground(Qt::gray);  // undone: redo brings it
   }
-  steps_->setCurrentRow(static_cast<int>(session_->currentStep()));
-  undo_->setEnabled(session_->currentStep() > 0);
-  redo_->setEnabled(steps.size() > session_->currentStep());
-  replay_next_->setEnabled(session_->replayRemaining() > 0);
-  replay_all_->setEnabled(session_->replayRemaining() > 0);
-  if (session_->replayRemaining() > 0)
-    status_->setText(tr("%1 recipe steps to replay").arg(session_->replayRemaining()));
+  steps_->setCurrentRow(static_cast<int>(session_->current_step()));
+  undo_->setEnabled(session_->current_step() > 0);
+  redo_->setEnabled(steps.size() > session_->current_step());
+  replay_next_->setEnabled(session_->replay_remaining() > 0);
+  replay_all_->setEnabled(session_->replay_remaining() > 0);
+  if (session_->replay_remaining() > 0)
+    status_->setText(tr("%1 recipe steps to replay").arg(session_->replay_remaining()));
 }
 
-bool HistoryPanel::saveRecipeTo(const QString& path) {
-  const bool ok = session_->saveRecipe(path);
+bool HistoryPanel::save_recipe_to(const QString& path) {
+  const bool ok = session_->save_recipe(path);
   if (ok) status_->setText(tr("Saved %1").arg(path));
   return ok;
 }
 
-bool HistoryPanel::loadRecipeFrom(const QString& path) { return session_->loadRecipe(path); }
+bool HistoryPanel::load_recipe_from(const QString& path) { return session_->load_recipe(path); }
 
 }  // namespace sluice::gui

@@ -21,8 +21,8 @@ public:
 
   void refresh();
   /// What the Save / Load buttons do after asking for a file (tests call these directly).
-  bool saveRecipeTo(const QString& path);
-  bool loadRecipeFrom(const QString& path);
+  bool save_recipe_to(const QString& path);
+  bool load_recipe_from(const QString& path);
 
 private:
   WorkbenchSession* session_;

@@ -32,16 +32,16 @@ PropertiesPanel::PropertiesPanel(WorkbenchSession* session, QWidget* parent)
     QMetaObject::invokeMethod(
         this, [this, field, value] { edit(field, value); }, Qt::QueuedConnection);
   });
-  connect(session_, &WorkbenchSession::programChanged, this, [this] { refresh(); });
+  connect(session_, &WorkbenchSession::program_changed, this, [this] { refresh(); });
 }
 
-void PropertiesPanel::setTarget(const PropertyTarget& target) {
+void PropertiesPanel::set_target(const PropertyTarget& target) {
   target_ = target;
   status_->clear();
   refresh();
 }
 
-void PropertiesPanel::clearTarget() {
+void PropertiesPanel::clear_target() {
   target_.reset();
   refresh();
 }
@@ -81,7 +81,7 @@ bool PropertiesPanel::edit(const QString& field, const QString& value) {
   QString why;
   const auto connection = connect(session_, &WorkbenchSession::error, this,
                                   [&why](const QString& message) { why = message; });
-  const bool ok = session_->editProperty(*target_, field, value);
+  const bool ok = session_->edit_property(*target_, field, value);
   disconnect(connection);
   status_->setText(ok ? tr("Set %1").arg(field) : why);
   if (!ok) refresh();  // the old value comes back

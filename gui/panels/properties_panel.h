@@ -19,8 +19,8 @@ class PropertiesPanel : public QWidget {
 public:
   explicit PropertiesPanel(WorkbenchSession* session, QWidget* parent = nullptr);
 
-  void setTarget(const PropertyTarget& target);
-  void clearTarget();
+  void set_target(const PropertyTarget& target);
+  void clear_target();
   void refresh();
   /// What editing a cell does (tests call it with the cell's new text).
   bool edit(const QString& field, const QString& value);

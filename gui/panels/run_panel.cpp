@@ -38,14 +38,14 @@ RunPanel::RunPanel(WorkbenchSession* session, QWidget* parent)
   layout->addWidget(status_);
   layout->addWidget(times_);
   connect(run_, &QPushButton::clicked, this, [this] { start(std::random_device{}()); });
-  connect(&watcher_, &QFutureWatcher<RunReport>::finished, this, [this] { showReport(); });
+  connect(&watcher_, &QFutureWatcher<RunReport>::finished, this, [this] { show_report(); });
 }
 
 RunPanel::~RunPanel() { watcher_.waitForFinished(); }  // the worker reports to this object
 
 bool RunPanel::start(std::uint64_t seed) {
   if (running()) return false;
-  const std::string path = session_->sourcePath().toStdString();
+  const std::string path = session_->source_path().toStdString();
   if (!path.ends_with(".onnx")) {
     status_->setText(tr("Running needs a model opened from an ONNX file."));
     return false;
@@ -62,7 +62,7 @@ bool RunPanel::start(std::uint64_t seed) {
         QMetaObject::invokeMethod(
             self,
             [self, step, steps, text] {
-              if (self) self->showProgress(step, steps, text);
+              if (self) self->show_progress(step, steps, text);
             },
             Qt::QueuedConnection);
     });
@@ -70,13 +70,13 @@ bool RunPanel::start(std::uint64_t seed) {
   return true;
 }
 
-void RunPanel::showProgress(int step, int steps, const QString& what) {
+void RunPanel::show_progress(int step, int steps, const QString& what) {
   progress_->setRange(0, steps);
   progress_->setValue(step);
   status_->setText(what);
 }
 
-void RunPanel::showReport() {
+void RunPanel::show_report() {
   report_ = watcher_.result();
   run_->setEnabled(true);
   progress_->setValue(progress_->maximum());

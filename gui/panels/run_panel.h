@@ -27,15 +27,15 @@ public:
   /// Starts a compile and run; false (and a message) when one is running or nothing to run.
   bool start(std::uint64_t seed = 0);
   [[nodiscard]] bool running() const { return watcher_.isRunning(); }
-  [[nodiscard]] const RunReport& lastReport() const { return report_; }
+  [[nodiscard]] const RunReport& last_report() const { return report_; }
 
 signals:
   /// A run ended (ok or not); the graph view's time overlay reads `report.kernel_times`.
   void finished(const sluice::gui::RunReport& report);
 
 private:
-  void showProgress(int step, int steps, const QString& what);
-  void showReport();
+  void show_progress(int step, int steps, const QString& what);
+  void show_report();
 
   WorkbenchSession* session_;
   QFutureWatcher<RunReport> watcher_;

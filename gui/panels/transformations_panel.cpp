@@ -50,18 +50,18 @@ TransformationsPanel::TransformationsPanel(WorkbenchSession* session, QWidget* p
   layout->addWidget(why_not_);
   layout->addWidget(refusals_, 2);
 
-  connect(candidates_, &QTreeWidget::currentItemChanged, this, [this] { showParameters(); });
+  connect(candidates_, &QTreeWidget::currentItemChanged, this, [this] { show_parameters(); });
   connect(why_not_, &QCheckBox::toggled, this, [this] { refresh(); });
-  connect(preview_, &QPushButton::clicked, this, [this] { previewCurrent(); });
-  connect(apply_, &QPushButton::clicked, this, [this] { applyCurrent(); });
-  connect(session_, &WorkbenchSession::programChanged, this, [this] { refresh(); });
-  connect(session_, &WorkbenchSession::selectionChanged, this, [this] { refresh(); });
+  connect(preview_, &QPushButton::clicked, this, [this] { preview_current(); });
+  connect(apply_, &QPushButton::clicked, this, [this] { apply_current(); });
+  connect(session_, &WorkbenchSession::program_changed, this, [this] { refresh(); });
+  connect(session_, &WorkbenchSession::selection_changed, this, [this] { refresh(); });
   connect(session_, &WorkbenchSession::error, status_, &QLabel::setText);
   refresh();
 }
 
 void TransformationsPanel::refresh() {
-  listing_ = session_->listTransformations(why_not_->isChecked());
+  listing_ = session_->list_transformations(why_not_->isChecked());
   candidates_->clear();
   for (const Candidate& c : listing_.candidates) {
     auto* item = new QTreeWidgetItem(candidates_);
@@ -79,7 +79,7 @@ void TransformationsPanel::refresh() {
   refusals_->setVisible(why_not_->isChecked());
   preview_->setEnabled(!listing_.candidates.empty());
   apply_->setEnabled(!listing_.candidates.empty());
-  showParameters();
+  show_parameters();
 }
 
 const Candidate* TransformationsPanel::current() const {
@@ -88,7 +88,7 @@ const Candidate* TransformationsPanel::current() const {
   return &listing_.candidates[static_cast<std::size_t>(row)];
 }
 
-void TransformationsPanel::showParameters() {
+void TransformationsPanel::show_parameters() {
   while (params_->rowCount() > 0) params_->removeRow(0);
   const Candidate* c = current();
   if (c == nullptr) return;
@@ -103,7 +103,7 @@ void TransformationsPanel::showParameters() {
   }
 }
 
-transforms::ParamValues TransformationsPanel::editedParams() const {
+transforms::ParamValues TransformationsPanel::edited_params() const {
   const Candidate* c = current();
   const auto* t = c ? session_->registry().find(c->match.transformation) : nullptr;
   if (t == nullptr) return {};
@@ -118,27 +118,27 @@ transforms::ParamValues TransformationsPanel::editedParams() const {
   return params;
 }
 
-void TransformationsPanel::previewCurrent() {
+void TransformationsPanel::preview_current() {
   const Candidate* c = current();
   if (c == nullptr) return;
   try {
-    const auto preview = session_->preview(*c, editedParams());
+    const auto preview = session_->preview(*c, edited_params());
     if (!preview) return;
     status_->setText(tr("Preview of %1: %2 nodes change")
                          .arg(QString::fromStdString(c->match.transformation))
                          .arg(preview->changed.size()));
-    emit previewReady(*preview);
+    emit preview_ready(*preview);
   } catch (const std::exception& e) {
     status_->setText(QString::fromStdString(e.what()));
   }
 }
 
-void TransformationsPanel::applyCurrent() {
+void TransformationsPanel::apply_current() {
   const Candidate* c = current();
   if (c == nullptr) return;
   try {
     const Candidate chosen = *c;  // the list is rebuilt when the program changes
-    if (session_->apply(chosen, editedParams()))
+    if (session_->apply(chosen, edited_params()))
       status_->setText(tr("Applied %1").arg(QString::fromStdString(chosen.match.transformation)));
   } catch (const std::exception& e) {
     status_->setText(QString::fromStdString(e.what()));

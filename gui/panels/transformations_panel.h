@@ -30,13 +30,13 @@ public:
 
 signals:
   /// A preview to show: the graph view highlights `preview.changed`.
-  void previewReady(const sluice::gui::Preview& preview);
+  void preview_ready(const sluice::gui::Preview& preview);
 
 private:
-  void showParameters();
-  [[nodiscard]] transforms::ParamValues editedParams() const;
-  void previewCurrent();
-  void applyCurrent();
+  void show_parameters();
+  [[nodiscard]] transforms::ParamValues edited_params() const;
+  void preview_current();
+  void apply_current();
 
   WorkbenchSession* session_;
   Listing listing_;

@@ -49,8 +49,8 @@ bool WorkbenchSession::guarded(const char* what, const std::function<void()>& bo
 
 void WorkbenchSession::changed() {
   autosave();
-  emit programChanged();
-  emit historyChanged();
+  emit program_changed();
+  emit history_changed();
 }
 
 bool WorkbenchSession::open(const QString& path) {
@@ -58,38 +58,44 @@ bool WorkbenchSession::open(const QString& path) {
     const std::string p = utf8(path);
     ir::Program program =
         p.ends_with(".onnx") ? frontends::import_onnx_file(p).program : ir::load_program(p);
-    setProgram(std::move(program), path);
+    set_program(std::move(program), path);
   });
 }
 
-void WorkbenchSession::setProgram(ir::Program program, const QString& sourcePath) {
-  original_ = program;
-  history_ = transforms::History(std::move(program));
-  source_path_ = sourcePath;
+void WorkbenchSession::set_program(ir::Program program, const QString& source_path) {
+  transforms::History history(program);
+  set_history(std::move(program), std::move(history), source_path);
+}
+
+void WorkbenchSession::set_history(ir::Program original, transforms::History history,
+                                   const QString& source_path) {
+  original_ = std::move(original);
+  history_ = std::move(history);
+  source_path_ = source_path;
   selection_.clear();
   pending_ = {};
   pending_next_ = 0;
   changed();
 }
 
-void WorkbenchSession::setSelection(std::vector<NodeRef> nodes) {
+void WorkbenchSession::set_selection(std::vector<NodeRef> nodes) {
   selection_ = std::move(nodes);
-  emit selectionChanged();
+  emit selection_changed();
 }
 
-transforms::Selection WorkbenchSession::currentSelection() const {
+transforms::Selection WorkbenchSession::current_selection() const {
   transforms::Selection selection;
   for (const NodeRef& n : selection_) selection.nodes.emplace_back(n.scope, n.node);
   return selection;
 }
 
-Listing WorkbenchSession::listTransformations(bool withRefusals) const {
-  const transforms::Selection selection = currentSelection();
+Listing WorkbenchSession::list_transformations(bool with_refusals) const {
+  const transforms::Selection selection = current_selection();
   ListingOptions options;
   options.selection = selection_.empty() ? nullptr : &selection;
   options.symbols = symbols_;
-  options.with_refusals = withRefusals;
-  return list_transformations(program(), *registry_, options);
+  options.with_refusals = with_refusals;
+  return gui::list_transformations(program(), *registry_, options);
 }
 
 std::optional<Preview> WorkbenchSession::preview(const Candidate& candidate,
@@ -127,7 +133,7 @@ bool WorkbenchSession::redo() {
   return true;
 }
 
-bool WorkbenchSession::goToStep(std::size_t step) {
+bool WorkbenchSession::go_to_step(std::size_t step) {
   if (step == history_.size()) return true;
   while (history_.size() > step && history_.undo()) {
   }
@@ -137,32 +143,32 @@ bool WorkbenchSession::goToStep(std::size_t step) {
   return history_.size() == step;
 }
 
-std::vector<transforms::RecipeStep> WorkbenchSession::allSteps() const {
+std::vector<transforms::RecipeStep> WorkbenchSession::all_steps() const {
   transforms::History all = history_;
   while (all.redo()) {
   }
   return all.recipe().steps;
 }
 
-bool WorkbenchSession::saveRecipe(const QString& path) {
+bool WorkbenchSession::save_recipe(const QString& path) {
   return guarded("save recipe", [&] { transforms::save_recipe(recipe(), utf8(path)); });
 }
 
-bool WorkbenchSession::loadRecipe(const QString& path) {
+bool WorkbenchSession::load_recipe(const QString& path) {
   const bool ok = guarded("load recipe", [&] {
     pending_ = transforms::load_recipe(utf8(path));
     pending_next_ = 0;
   });
-  if (ok) emit historyChanged();
+  if (ok) emit history_changed();
   return ok;
 }
 
-std::size_t WorkbenchSession::replayRemaining() const {
+std::size_t WorkbenchSession::replay_remaining() const {
   return pending_.steps.size() - pending_next_;
 }
 
-bool WorkbenchSession::replayNext() {
-  if (replayRemaining() == 0) return false;
+bool WorkbenchSession::replay_next() {
+  if (replay_remaining() == 0) return false;
   const transforms::RecipeStep& step = pending_.steps[pending_next_];
   const std::string what = "recipe step " + std::to_string(pending_next_ + 1) + " of " +
                            std::to_string(pending_.steps.size()) + " (" + step.transformation + ")";
@@ -175,14 +181,14 @@ bool WorkbenchSession::replayNext() {
   return true;
 }
 
-bool WorkbenchSession::replayAll() {
-  while (replayRemaining() > 0)
-    if (!replayNext()) return false;
+bool WorkbenchSession::replay_all() {
+  while (replay_remaining() > 0)
+    if (!replay_next()) return false;
   return true;
 }
 
-bool WorkbenchSession::editProperty(const PropertyTarget& target, const QString& field,
-                                    const QString& value) {
+bool WorkbenchSession::edit_property(const PropertyTarget& target, const QString& field,
+                                     const QString& value) {
   const std::string what = edit_name(program(), target, field);
   const bool ok = guarded(what.c_str(), [&] {
     const transforms::Transformation& edit = registry_->get(kEditPropertyName);
@@ -197,17 +203,17 @@ bool WorkbenchSession::editProperty(const PropertyTarget& target, const QString&
   return ok;
 }
 
-bool WorkbenchSession::loadPlugin(const QString& path) {
+bool WorkbenchSession::load_plugin(const QString& path) {
   return guarded("load plugin", [&] { (void)transforms::load_plugin(utf8(path), *registry_); });
 }
 
-void WorkbenchSession::setRecoveryDir(const QString& dir) { recovery_.emplace(utf8(dir)); }
+void WorkbenchSession::set_recovery_dir(const QString& dir) { recovery_.emplace(utf8(dir)); }
 
-QString WorkbenchSession::recoveryDir() const {
+QString WorkbenchSession::recovery_dir() const {
   return recovery_ ? QString::fromStdString(recovery_->dir().string()) : QString();
 }
 
-bool WorkbenchSession::hasRecovery() const { return recovery_ && recovery_->exists(); }
+bool WorkbenchSession::has_recovery() const { return recovery_ && recovery_->exists(); }
 
 void WorkbenchSession::autosave() {
   if (!recovery_ || (original_ == ir::Program{} && history_.size() == 0)) return;
@@ -215,14 +221,14 @@ void WorkbenchSession::autosave() {
           [&] { recovery_->save({original_, recipe(), program(), utf8(source_path_)}); });
 }
 
-bool WorkbenchSession::restoreRecovery() {
-  if (!hasRecovery()) return false;
+bool WorkbenchSession::restore_recovery() {
+  if (!has_recovery()) return false;
   return guarded("restore", [&] {
     RecoveredSession saved = recovery_->load();
     transforms::History replayed(saved.original);
     replayed.replay(saved.recipe, *registry_);
     if (replayed.program() != saved.current)
-      throw UserError(recoveryDir().toStdString(),
+      throw UserError(recovery_dir().toStdString(),
                       "the autosaved recipe does not reproduce the autosaved program");
     original_ = std::move(saved.original);
     history_ = std::move(replayed);
@@ -232,7 +238,7 @@ bool WorkbenchSession::restoreRecovery() {
   });
 }
 
-void WorkbenchSession::discardRecovery() {
+void WorkbenchSession::discard_recovery() {
   if (recovery_) recovery_->clear();
 }
 

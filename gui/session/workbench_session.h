@@ -37,20 +37,24 @@ public:
   /// An ONNX model (imported) or a program file (`*.sluice.json`, `*.sluice.txt`); starts a
   /// fresh history.
   bool open(const QString& path);
-  void setProgram(ir::Program program, const QString& sourcePath = {});
+  void set_program(ir::Program program, const QString& source_path = {});
+  /// Starts from `original` with `history` already applied to it (a recipe replayed at open):
+  /// its steps can be undone.
+  void set_history(ir::Program original, transforms::History history,
+                   const QString& source_path = {});
 
   [[nodiscard]] const ir::Program& program() const { return history_.program(); }
-  [[nodiscard]] const ir::Program& originalProgram() const { return original_; }
-  [[nodiscard]] const QString& sourcePath() const { return source_path_; }
+  [[nodiscard]] const ir::Program& original_program() const { return original_; }
+  [[nodiscard]] const QString& source_path() const { return source_path_; }
   [[nodiscard]] transforms::Registry& registry() const { return *registry_; }
 
   // Selection and listing.
-  void setSelection(std::vector<NodeRef> nodes);
+  void set_selection(std::vector<NodeRef> nodes);
   [[nodiscard]] const std::vector<NodeRef>& selection() const { return selection_; }
-  void setSymbolValues(ir::analysis::SymbolValues symbols) { symbols_ = std::move(symbols); }
-  [[nodiscard]] const ir::analysis::SymbolValues& symbolValues() const { return symbols_; }
+  void set_symbol_values(ir::analysis::SymbolValues symbols) { symbols_ = std::move(symbols); }
+  [[nodiscard]] const ir::analysis::SymbolValues& symbol_values() const { return symbols_; }
   /// For the selection, or the whole program when nothing is selected.
-  [[nodiscard]] Listing listTransformations(bool withRefusals = false) const;
+  [[nodiscard]] Listing list_transformations(bool with_refusals = false) const;
 
   // Steps. `params` empty: the candidate's own (defaults).
   [[nodiscard]] std::optional<Preview> preview(const Candidate& candidate,
@@ -59,46 +63,48 @@ public:
   bool undo();
   bool redo();
   /// Undoes or redoes up to `step` steps applied (0: the program as opened).
-  bool goToStep(std::size_t step);
-  [[nodiscard]] std::size_t currentStep() const { return history_.size(); }
+  bool go_to_step(std::size_t step);
+  [[nodiscard]] std::size_t current_step() const { return history_.size(); }
   /// Applied steps, then the undone ones that redo would bring back.
-  [[nodiscard]] std::vector<transforms::RecipeStep> allSteps() const;
+  [[nodiscard]] std::vector<transforms::RecipeStep> all_steps() const;
 
   // The recipe.
   [[nodiscard]] transforms::Recipe recipe() const { return history_.recipe(); }
-  bool saveRecipe(const QString& path);
+  bool save_recipe(const QString& path);
   /// Loads a recipe to replay on the current program step by step.
-  bool loadRecipe(const QString& path);
-  [[nodiscard]] std::size_t replayRemaining() const;
-  bool replayNext();
-  bool replayAll();
+  bool load_recipe(const QString& path);
+  [[nodiscard]] std::size_t replay_remaining() const;
+  bool replay_next();
+  bool replay_all();
 
   // Property edits: applied as `edit-property` (verified, recorded, undoable).
-  bool editProperty(const PropertyTarget& target, const QString& field, const QString& value);
+  bool edit_property(const PropertyTarget& target, const QString& field, const QString& value);
 
   // Plugins appear in the registry like built-ins.
-  bool loadPlugin(const QString& path);
+  bool load_plugin(const QString& path);
 
-  // Autosave: after every change once a folder is set (setRecoveryDir or the default,
+  // Autosave: after every change once a folder is set (set_recovery_dir or the default,
   // QStandardPaths::AppLocalDataLocation + "/recovery").
-  void setRecoveryDir(const QString& dir);
-  [[nodiscard]] QString recoveryDir() const;
-  [[nodiscard]] bool hasRecovery() const;
-  bool restoreRecovery();
+  void set_recovery_dir(const QString& dir);
+  /// No autosave at all (a headless screenshot must not touch the user's recovery files).
+  void disable_recovery() { recovery_.reset(); }
+  [[nodiscard]] QString recovery_dir() const;
+  [[nodiscard]] bool has_recovery() const;
+  bool restore_recovery();
   /// A clean close: the autosave files go.
-  void discardRecovery();
+  void discard_recovery();
 
 signals:
-  void programChanged();
-  void historyChanged();
-  void selectionChanged();
+  void program_changed();
+  void history_changed();
+  void selection_changed();
   void error(const QString& message);
 
 private:
   bool guarded(const char* what, const std::function<void()>& body);
   void changed();
   void autosave();
-  [[nodiscard]] transforms::Selection currentSelection() const;
+  [[nodiscard]] transforms::Selection current_selection() const;
 
   transforms::Registry* registry_;
   ir::Program original_;

@@ -88,13 +88,21 @@ void NodeItem::set_heat(const QColor& color, const QString& text) {
   update();
 }
 
+void NodeItem::set_highlighted(bool highlighted) {
+  highlighted_ = highlighted;
+  update();
+}
+
 void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* /*option*/,
                      QWidget* /*widget*/) {
   const double scale = screen_scale(painter);
   const QColor fill = heat_.isValid() ? heat_ : kind_color(kind_);
-  QPen pen(isSelected() ? QColor(0x1e, 0x88, 0xe5) : QColor(0x45, 0x5a, 0x64),
-           isSelected() ? 3 : 1);
-  pen.setCosmetic(!isSelected());
+  const QColor outline = isSelected()   ? QColor(0x1e, 0x88, 0xe5)
+                         : highlighted_ ? QColor(0xd8, 0x1b, 0x60)
+                                        : QColor(0x45, 0x5a, 0x64);
+  const bool thick = isSelected() || highlighted_;
+  QPen pen(outline, thick ? 3 : 1);
+  pen.setCosmetic(!thick);
   painter->setPen(pen);
   painter->setBrush(fill);
   if (scale < 0.15) {  // a few pixels: a plain rectangle is indistinguishable and cheaper

@@ -29,6 +29,9 @@ public:
   [[nodiscard]] DrawKind kind() const { return kind_; }
   /// The overlay colour (invalid: the kind's own colour) and the overlay text for the tool tip.
   void set_heat(const QColor& color, const QString& text);
+  /// Drawn with a thick magenta outline: what a previewed transformation would change.
+  void set_highlighted(bool highlighted);
+  [[nodiscard]] bool highlighted() const { return highlighted_; }
 
 private:
   QString key_;
@@ -37,6 +40,7 @@ private:
   DrawKind kind_;
   QRectF rect_;
   QColor heat_;
+  bool highlighted_ = false;
 };
 
 class ScopeItem : public QGraphicsItem {

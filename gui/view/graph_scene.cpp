@@ -34,6 +34,16 @@ void GraphScene::show_graph(std::shared_ptr<const LaidOutGraph> graph) {
   setSceneRect(QRectF(-20, -20, l.width + 40, l.height + 40));
 }
 
+int GraphScene::set_highlighted(const std::set<QString>& keys) {
+  int drawn = 0;
+  for (const auto& [key, item] : nodes_) {
+    const bool on = keys.contains(key);
+    item->set_highlighted(on);
+    drawn += on ? 1 : 0;
+  }
+  return drawn;
+}
+
 void GraphScene::apply_overlay(const Overlay& overlay) {
   // Logarithmic: data movement spans orders of magnitude between kernels.
   const auto fraction = [](double value, double max) {

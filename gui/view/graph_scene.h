@@ -6,6 +6,7 @@
 #include <QGraphicsScene>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "gui/view/graph_items.h"
 #include "gui/view/layout_job.h"
@@ -28,6 +29,8 @@ public:
   /// Nodes whose label contains `text` (case-insensitive), in drawing order; an exact match
   /// comes first.
   [[nodiscard]] QList<NodeItem*> find(const QString& text) const;
+  /// Highlights the nodes with these keys (and no others); returns how many are drawn.
+  int set_highlighted(const std::set<QString>& keys);
 
 signals:
   void toggle_scope_requested(const QString& key);

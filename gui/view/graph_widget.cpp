@@ -73,6 +73,8 @@ void GraphWidget::set_program(const ir::Program& program) {
   program_ = std::make_shared<const ir::Program>(program);
   collapsed_.clear();
   times_.clear();
+  highlighted_.clear();
+  highlighted_drawn_ = 0;
   analyze();
   state_ = program_->states.size() == 1 ? std::optional<ir::StateId>(program_->states.ids().front())
                                         : std::nullopt;
@@ -131,6 +133,7 @@ void GraphWidget::on_layout(std::shared_ptr<const LaidOutGraph> graph) {
   const double seconds = graph->layout.seconds;
   scene_->show_graph(std::move(graph));
   refresh_overlay();
+  highlighted_drawn_ = scene_->set_highlighted({highlighted_.begin(), highlighted_.end()});
   if (!error.isEmpty()) {
     last_message_ = error;
     emit message(error);
@@ -177,6 +180,20 @@ void GraphWidget::refresh_overlay() {
     set_status(last_message_);
     emit message(last_message_);
   }
+}
+
+void GraphWidget::set_highlighted(const QStringList& keys) {
+  highlighted_ = keys;
+  highlighted_drawn_ = scene_->set_highlighted({keys.begin(), keys.end()});
+}
+
+bool GraphWidget::select_key(const QString& key) {
+  NodeItem* item = scene_->node(key);
+  if (item == nullptr) return false;
+  scene_->clearSelection();
+  item->setSelected(true);
+  view_->centerOn(item);
+  return true;
 }
 
 bool GraphWidget::select_by_name(const QString& name) {

@@ -43,6 +43,15 @@ public:
   bool set_overlay(OverlayKind kind);
   /// Measured seconds per kernel (after a profiled run); shown by the `time` overlay.
   void set_kernel_times(const std::vector<KernelTime>& times);
+  [[nodiscard]] const std::vector<KernelTime>& kernel_times() const { return times_; }
+  /// Outlines the nodes with these keys (`s0/n3`, `s0/n3/n5`): a preview's changed nodes. Kept
+  /// across re-layouts of the same program; a new program clears it.
+  void set_highlighted(const QStringList& keys);
+  [[nodiscard]] const QStringList& highlighted_keys() const { return highlighted_; }
+  /// How many highlighted nodes the current drawing shows (a collapsed map hides its body).
+  [[nodiscard]] int highlighted_drawn() const { return highlighted_drawn_; }
+  /// Selects the node with this key (as a click would); false when it is not drawn.
+  bool select_key(const QString& key);
   /// Selects and centres the first node whose label matches `name` (exact first, then
   /// containing it); false if none does.
   bool select_by_name(const QString& name);
@@ -81,6 +90,8 @@ private:
   std::set<std::string> collapsed_;
   OverlayKind overlay_kind_ = OverlayKind::None;
   std::vector<KernelTime> times_;
+  QStringList highlighted_;
+  int highlighted_drawn_ = 0;
   QString last_message_;
 
   LayoutJob* job_;

@@ -6,6 +6,7 @@
 #include <QDockWidget>
 #include <QMessageBox>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -34,6 +35,7 @@ class MainWindowTest : public QObject {
   Q_OBJECT
 private slots:
   void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // the session's autosave stays out of $HOME
     QCoreApplication::setOrganizationName("SluiceTest");  // keep the user's recent files alone
     QCoreApplication::setApplicationName("sluice-gui-test");
   }

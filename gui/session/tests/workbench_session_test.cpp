@@ -30,7 +30,7 @@ NodeRef first_library(const sluice::ir::Program& program, const std::string& op)
 /// Applies the top-ranked candidate for the whole program `n` times.
 void apply_top(WorkbenchSession& session, int n) {
   for (int i = 0; i < n; ++i) {
-    const auto listing = session.listTransformations();
+    const auto listing = session.list_transformations();
     QVERIFY(!listing.candidates.empty());
     qInfo("applying %s at %s", listing.candidates.front().match.transformation.c_str(),
           listing.candidates.front().location.c_str());
@@ -46,13 +46,13 @@ class WorkbenchSessionTest : public QObject {
 private slots:
   void initTestCase() { QVERIFY(recovery_.isValid()); }
 
-  void listPreviewApplyUndoRedo() {
+  void list_preview_apply_undo_redo() {
     WorkbenchSession session;
-    session.setRecoveryDir(recovery_.path() + "/a");
+    session.set_recovery_dir(recovery_.path() + "/a");
     QVERIFY(session.open(kModel));
     const sluice::ir::Program original = session.program();
-    session.setSelection({first_library(original, "MatMul")});
-    const auto listing = session.listTransformations(true);
+    session.set_selection({first_library(original, "MatMul")});
+    const auto listing = session.list_transformations(true);
     QVERIFY(!listing.candidates.empty());
     for (std::size_t i = 1; i < listing.candidates.size(); ++i)
       QVERIFY(listing.candidates[i - 1].bytes_saved.value_or(-1e300) >=
@@ -66,36 +66,36 @@ private slots:
     QVERIFY(preview->program != original);
     QVERIFY(session.program() == original);  // a preview commits nothing
 
-    QSignalSpy changed(&session, &WorkbenchSession::programChanged);
+    QSignalSpy changed(&session, &WorkbenchSession::program_changed);
     QVERIFY(session.apply(listing.candidates.front()));
     QCOMPARE(changed.count(), 1);
     QVERIFY(session.program() == preview->program);
-    QCOMPARE(session.currentStep(), std::size_t{1});
+    QCOMPARE(session.current_step(), std::size_t{1});
     QVERIFY(session.undo());
     QVERIFY(session.program() == original);
     QVERIFY(session.redo());
     QVERIFY(session.program() == preview->program);
-    QVERIFY(session.goToStep(0));
+    QVERIFY(session.go_to_step(0));
     QVERIFY(session.program() == original);
-    QCOMPARE(session.allSteps().size(), std::size_t{1});  // the undone step is still offered
+    QCOMPARE(session.all_steps().size(), std::size_t{1});  // the undone step is still offered
   }
 
-  void recipeReplayEqualsCli() {
+  void recipe_replay_equals_cli() {
     WorkbenchSession session;
-    session.setRecoveryDir(recovery_.path() + "/b");
+    session.set_recovery_dir(recovery_.path() + "/b");
     QVERIFY(session.open(kModel));
     apply_top(session, 3);
     const QString recipe = recovery_.path() + "/r.recipe.json";
-    QVERIFY(session.saveRecipe(recipe));
+    QVERIFY(session.save_recipe(recipe));
 
     WorkbenchSession again;
-    again.setRecoveryDir(recovery_.path() + "/c");
+    again.set_recovery_dir(recovery_.path() + "/c");
     QVERIFY(again.open(kModel));
-    QVERIFY(again.loadRecipe(recipe));
-    QCOMPARE(again.replayRemaining(), std::size_t{3});
-    QVERIFY(again.replayNext());  // step by step
-    QCOMPARE(again.currentStep(), std::size_t{1});
-    QVERIFY(again.replayAll());
+    QVERIFY(again.load_recipe(recipe));
+    QCOMPARE(again.replay_remaining(), std::size_t{3});
+    QVERIFY(again.replay_next());  // step by step
+    QCOMPARE(again.current_step(), std::size_t{1});
+    QVERIFY(again.replay_all());
     QVERIFY(again.program() == session.program());
 
     const QString out = recovery_.path() + "/cli.sluice.txt";
@@ -108,9 +108,9 @@ private slots:
              QString::fromStdString(sluice::ir::print_text(replayed)));
   }
 
-  void refusedEditLeavesProgramUnchanged() {
+  void refused_edit_leaves_program_unchanged() {
     WorkbenchSession session;
-    session.setRecoveryDir(recovery_.path() + "/d");
+    session.set_recovery_dir(recovery_.path() + "/d");
     QVERIFY(session.open(kModel));
     const sluice::ir::Program before = session.program();
     const NodeRef matmul = first_library(before, "MatMul");
@@ -118,57 +118,57 @@ private slots:
     const PropertyTarget memlet{PropertyTarget::Kind::Memlet, matmul.scope,
                                 graph.in_edges(matmul.node).front().value};
     QSignalSpy errors(&session, &WorkbenchSession::error);
-    QVERIFY(!session.editProperty(memlet, "subset", "0:100000, 0:100000, 0:100000"));
-    QVERIFY(!session.editProperty(memlet, "wcr", "xor"));
+    QVERIFY(!session.edit_property(memlet, "subset", "0:100000, 0:100000, 0:100000"));
+    QVERIFY(!session.edit_property(memlet, "wcr", "xor"));
     QCOMPARE(errors.count(), 2);
     qInfo("refused: %s", qPrintable(errors.at(0).at(0).toString()));
     qInfo("refused: %s", qPrintable(errors.at(1).at(0).toString()));
     QVERIFY(session.program() == before);
-    QCOMPARE(session.currentStep(), std::size_t{0});
+    QCOMPARE(session.current_step(), std::size_t{0});
 
     const PropertyTarget node{PropertyTarget::Kind::Node, matmul.scope, matmul.node.value};
-    QVERIFY(session.editProperty(node, "label", "renamed_matmul"));
-    QCOMPARE(session.currentStep(), std::size_t{1});
+    QVERIFY(session.edit_property(node, "label", "renamed_matmul"));
+    QCOMPARE(session.current_step(), std::size_t{1});
     QCOMPARE(session.recipe().steps.front().transformation, std::string("edit-property"));
     QVERIFY(session.undo());
     QVERIFY(session.program() == before);
   }
 
-  void autosaveAndRestore() {
+  void autosave_and_restore() {
     const QString dir = recovery_.path() + "/e";
     sluice::ir::Program saved;
     {
       WorkbenchSession crashed;
-      crashed.setRecoveryDir(dir);
+      crashed.set_recovery_dir(dir);
       QVERIFY(crashed.open(kModel));
       apply_top(crashed, 2);
       const NodeRef add = first_library(crashed.program(), "Add");
       if (add.node.valid())
-        QVERIFY(crashed.editProperty({PropertyTarget::Kind::Node, add.scope, add.node.value},
-                                     "label", "edited_add"));
+        QVERIFY(crashed.edit_property({PropertyTarget::Kind::Node, add.scope, add.node.value},
+                                      "label", "edited_add"));
       saved = crashed.program();
-    }  // no discardRecovery: as if it crashed
+    }  // no discard_recovery: as if it crashed
     WorkbenchSession restored;
-    restored.setRecoveryDir(dir);
-    QVERIFY(restored.hasRecovery());
-    QVERIFY(restored.restoreRecovery());
+    restored.set_recovery_dir(dir);
+    QVERIFY(restored.has_recovery());
+    QVERIFY(restored.restore_recovery());
     QVERIFY(restored.program() == saved);
-    QCOMPARE(restored.sourcePath(), kModel);
+    QCOMPARE(restored.source_path(), kModel);
     QVERIFY(restored.undo());  // the history came back too
-    restored.discardRecovery();
-    QVERIFY(!restored.hasRecovery());
+    restored.discard_recovery();
+    QVERIFY(!restored.has_recovery());
   }
 
-  void pluginAppearsLikeABuiltIn() {
+  void plugin_appears_like_a_built_in() {
     WorkbenchSession session;
-    session.setRecoveryDir(recovery_.path() + "/f");
+    session.set_recovery_dir(recovery_.path() + "/f");
     QVERIFY(session.open(kModel));
     QSignalSpy errors(&session, &WorkbenchSession::error);
-    QVERIFY(!session.loadPlugin(SLUICE_PLUGIN_DIR "/old_api_plugin.so"));  // refused, named
+    QVERIFY(!session.load_plugin(SLUICE_PLUGIN_DIR "/old_api_plugin.so"));  // refused, named
     QCOMPARE(errors.count(), 1);
-    QVERIFY(session.loadPlugin(SLUICE_PLUGIN_DIR "/bias_gelu_plugin.so"));
+    QVERIFY(session.load_plugin(SLUICE_PLUGIN_DIR "/bias_gelu_plugin.so"));
     QVERIFY(session.registry().origin("bias-gelu-fusion").starts_with("plugin"));
-    const auto listing = session.listTransformations(true);
+    const auto listing = session.list_transformations(true);
     bool listed = false;
     for (const auto& c : listing.candidates) listed |= c.match.transformation == "bias-gelu-fusion";
     for (const auto& r : listing.refusals) listed |= r.transformation == "bias-gelu-fusion";

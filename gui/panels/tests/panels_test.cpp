@@ -51,15 +51,15 @@ class PanelsTest : public QObject {
 private slots:
   void init() {
     session_ = std::make_unique<WorkbenchSession>();
-    session_->setRecoveryDir(dir_.path() + "/recovery");
+    session_->set_recovery_dir(dir_.path() + "/recovery");
     QVERIFY(session_->open(kModel));
   }
   void cleanup() {
-    session_->discardRecovery();
+    session_->discard_recovery();
     session_.reset();
   }
 
-  void applyAndUndoThroughButtons() {
+  void apply_and_undo_through_buttons() {
     TransformationsPanel transformations(session_.get());
     HistoryPanel history(session_.get());
     transformations.show();
@@ -68,31 +68,31 @@ private slots:
     auto* candidates = child<QTreeWidget>(&transformations, "candidates");
     QVERIFY(candidates->topLevelItemCount() > 0);
 
-    QSignalSpy previews(&transformations, &TransformationsPanel::previewReady);
+    QSignalSpy previews(&transformations, &TransformationsPanel::preview_ready);
     QTest::mouseClick(child<QPushButton>(&transformations, "previewButton"), Qt::LeftButton);
     QCOMPARE(previews.count(), 1);
     QVERIFY(session_->program() == original);
 
     QTest::mouseClick(child<QPushButton>(&transformations, "applyButton"), Qt::LeftButton);
-    QCOMPARE(session_->currentStep(), std::size_t{1});
+    QCOMPARE(session_->current_step(), std::size_t{1});
     auto* steps = child<QListWidget>(&history, "steps");
     QCOMPARE(steps->count(), 2);
 
     QTest::mouseClick(child<QPushButton>(&history, "undoButton"), Qt::LeftButton);
-    QCOMPARE(session_->currentStep(), std::size_t{0});
+    QCOMPARE(session_->current_step(), std::size_t{0});
     QVERIFY(session_->program() == original);
     QCOMPARE(steps->count(), 2);  // the undone step stays listed, greyed
     QTest::mouseClick(child<QPushButton>(&history, "redoButton"), Qt::LeftButton);
-    QCOMPARE(session_->currentStep(), std::size_t{1});
+    QCOMPARE(session_->current_step(), std::size_t{1});
 
     // Click the first row: back to the program as opened.
     const QRect row0 = steps->visualItemRect(steps->item(0));
     QTest::mouseClick(steps->viewport(), Qt::LeftButton, {}, row0.center());
-    QCOMPARE(session_->currentStep(), std::size_t{0});
+    QCOMPARE(session_->current_step(), std::size_t{0});
     QVERIFY(session_->program() == original);
   }
 
-  void whyNotOnRequest() {
+  void why_not_on_request() {
     TransformationsPanel transformations(session_.get());
     auto* refusals = child<QListWidget>(&transformations, "refusals");
     QVERIFY(!refusals->isVisibleTo(&transformations));
@@ -101,24 +101,24 @@ private slots:
     QVERIFY(refusals->count() > 0);
   }
 
-  void recipeSavedAndReplayedThroughHistoryPanel() {
+  void recipe_saved_and_replayed_through_history_panel() {
     TransformationsPanel transformations(session_.get());
     HistoryPanel history(session_.get());
     for (int i = 0; i < 2; ++i)
       QTest::mouseClick(child<QPushButton>(&transformations, "applyButton"), Qt::LeftButton);
     const sluice::ir::Program applied = session_->program();
     const QString recipe = dir_.path() + "/panel.recipe.json";
-    QVERIFY(history.saveRecipeTo(recipe));
-    QVERIFY(session_->goToStep(0));
-    QVERIFY(history.loadRecipeFrom(recipe));
+    QVERIFY(history.save_recipe_to(recipe));
+    QVERIFY(session_->go_to_step(0));
+    QVERIFY(history.load_recipe_from(recipe));
     // Undone steps are dropped by the first replayed step (a new step clears redo).
     QTest::mouseClick(child<QPushButton>(&history, "replayNextButton"), Qt::LeftButton);
-    QCOMPARE(session_->currentStep(), std::size_t{1});
+    QCOMPARE(session_->current_step(), std::size_t{1});
     QTest::mouseClick(child<QPushButton>(&history, "replayAllButton"), Qt::LeftButton);
     QVERIFY(session_->program() == applied);
   }
 
-  void refusedPropertyEditChangesNothing() {
+  void refused_property_edit_changes_nothing() {
     PropertiesPanel properties(session_.get());
     const sluice::ir::Program before = session_->program();
     const sluice::ir::Graph& g = before.states[before.start_state].graph;
@@ -128,27 +128,27 @@ private slots:
         lib = {{before.start_state, {}}, id};
         break;
       }
-    properties.setTarget(
+    properties.set_target(
         {PropertyTarget::Kind::Memlet, lib.scope, g.in_edges(lib.node).front().value});
     QVERIFY(!properties.edit("subset", "0:99999"));
     QVERIFY(session_->program() == before);
     QVERIFY(!child<QLabel>(&properties, "status")->text().isEmpty());
 
     // A real cell edit of a node's label goes through as a recorded step.
-    properties.setTarget({PropertyTarget::Kind::Node, lib.scope, lib.node.value});
+    properties.set_target({PropertyTarget::Kind::Node, lib.scope, lib.node.value});
     auto* table = child<QTableWidget>(&properties, "properties");
     QTableWidgetItem* label = nullptr;
     for (int r = 0; r < table->rowCount(); ++r)
       if (table->item(r, 0)->text() == "label") label = table->item(r, 1);
     QVERIFY(label != nullptr);
     label->setText("renamed_in_panel");
-    QTRY_COMPARE(session_->currentStep(), std::size_t{1});
+    QTRY_COMPARE(session_->current_step(), std::size_t{1});
   }
 
-  void codeViewHighlightsTheSelectedKernel() {
+  void code_view_highlights_the_selected_kernel() {
     sluice::ir::Program expanded = session_->program();
     sluice::ops::expand_all(expanded, {});
-    session_->setProgram(expanded);
+    session_->set_program(expanded);
     CodeView code(session_.get());
     QVERIFY2(code.toPlainText().contains("sl_kernel_"), qPrintable(code.toPlainText().left(400)));
     // The last map of the state: its label is shared with earlier kernels ("add"), so the
@@ -158,7 +158,7 @@ private slots:
     for (const auto id : g.node_ids())
       if (std::holds_alternative<sluice::ir::MapNode>(g.node(id)))
         last_map = {{expanded.start_state, {}}, id};
-    QVERIFY(code.highlightNode(last_map));
+    QVERIFY(code.highlight_node(last_map));
     QVERIFY(code.highlighted().has_value());
     const QStringList lines = code.toPlainText().split('\n');
     const QString label = QString::fromStdString(sluice::ir::node_label(g.node(last_map.node)));
@@ -171,7 +171,7 @@ private slots:
     QVERIFY(lines[code.highlighted()->last] == "}");
   }
 
-  void reportChartPaintsBeforeAndAfter() {
+  void report_chart_paints_before_and_after() {
     DataMovementReportView report(session_.get());
     TransformationsPanel transformations(session_.get());
     QTest::mouseClick(child<QPushButton>(&transformations, "applyButton"), Qt::LeftButton);
@@ -182,7 +182,7 @@ private slots:
     QVERIFY(not_blank(report.grab().toImage()));
   }
 
-  void runInTheBackgroundComparesWithUnoptimized() {
+  void run_in_the_background_compares_with_unoptimized() {
     TransformationsPanel transformations(session_.get());
     // An exact transformation (mixed-precision, often ranked first, changes the numbers).
     auto* candidates = child<QTreeWidget>(&transformations, "candidates");
@@ -197,10 +197,10 @@ private slots:
     QVERIFY(run.start(1234));
     QVERIFY(run.running());  // the GUI thread is free meanwhile
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 300000);
-    QVERIFY2(run.lastReport().ok, run.lastReport().diagnostic.c_str());
-    QVERIFY2(run.lastReport().max_error < 1e-3,
-             qPrintable(QString::number(run.lastReport().max_error)));
-    QVERIFY(!run.lastReport().kernel_times.empty());
+    QVERIFY2(run.last_report().ok, run.last_report().diagnostic.c_str());
+    QVERIFY2(run.last_report().max_error < 1e-3,
+             qPrintable(QString::number(run.last_report().max_error)));
+    QVERIFY(!run.last_report().kernel_times.empty());
     QVERIFY(child<QTableWidget>(&run, "kernelTimes")->rowCount() > 0);
 
     // Not an ONNX model: refused with a message, nothing started.
