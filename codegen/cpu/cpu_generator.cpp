@@ -31,7 +31,7 @@ constexpr int kParallelThreshold = 2048;
 constexpr std::int64_t kMaxLocalElements = 1024;
 /// Largest write-conflict sum target (in bytes) that a parallel map may privatize: each thread
 /// sums into its own copy on its stack, and the copies are added in thread order afterwards.
-constexpr std::int64_t kMaxPrivateSumBytes = 64 * 1024;
+constexpr std::int64_t kMaxPrivateSumBytes = std::int64_t{64} * 1024;
 
 /// Concatenation without temporaries (string building inside loops).
 template <typename... Parts>
