@@ -11,6 +11,7 @@
 #include "codegen/cpu/blas_calls.h"
 #include "codegen/cpu/cpp_expr.h"
 #include "codegen/cpu/cpp_tasklet.h"
+#include "codegen/cpu/generator_support.h"
 #include "codegen/cpu/prelude.h"
 #include "codegen/cpu/transient_arena.h"
 #include "ir/diagnostic.h"
@@ -32,66 +33,6 @@ constexpr std::int64_t kMaxLocalElements = 1024;
 /// Largest write-conflict sum target (in bytes) that a parallel map may privatize: each thread
 /// sums into its own copy on its stack, and the copies are added in thread order afterwards.
 constexpr std::int64_t kMaxPrivateSumBytes = std::int64_t{64} * 1024;
-
-/// Concatenation without temporaries (string building inside loops).
-template <typename... Parts>
-std::string cat(const Parts&... parts) {
-  std::string out;
-  (out.append(parts), ...);
-  return out;
-}
-
-/// FNV-1a, 64 bits, as hex: stable across runs and builds (std::hash is not promised to be).
-std::string content_hash(std::string_view data) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (const char c : data) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(h));
-  return buffer;
-}
-
-/// Elements a layout spans (offset + sum((size - 1) * stride) + 1, at least 1) when every part
-/// of it is a constant.
-std::optional<std::int64_t> constant_span(const Container& c) {
-  const auto offset = c.offset.constant_value();
-  if (!offset) return std::nullopt;
-  std::int64_t span = *offset + 1;
-  for (std::size_t d = 0; d < c.shape.size(); ++d) {
-    const auto size = c.shape[d].constant_value();
-    const auto stride = c.strides[d].constant_value();
-    if (!size || !stride) return std::nullopt;
-    if (*size <= 0) return 1;
-    span += (*size - 1) * *stride;
-  }
-  return std::max<std::int64_t>(span, 1);
-}
-
-/// True if updates through `m` at distinct values of `params` touch distinct elements: each
-/// parameter is the index of a dimension of its own, plus a term free of map parameters.
-bool distinct_per(const ir::Memlet& m, const std::vector<std::string>& params,
-                  const std::set<std::string>& map_params) {
-  std::set<std::size_t> taken;
-  for (const std::string& p : params) {
-    bool found = false;
-    for (std::size_t d = 0; d < m.subset.size() && !found; ++d) {
-      const ir::Range& r = m.subset[d];
-      if (taken.contains(d) || !r.is_index()) continue;
-      const std::vector<std::string> uses = r.begin.free_symbols();
-      if (std::find(uses.begin(), uses.end(), p) == uses.end()) continue;
-      const std::vector<std::string> rest = (r.begin - ir::Expr::symbol(p)).free_symbols();
-      if (std::any_of(rest.begin(), rest.end(),
-                      [&](const std::string& s) { return map_params.contains(s); }))
-        continue;
-      taken.insert(d);
-      found = true;
-    }
-    if (!found) return false;
-  }
-  return true;
-}
 
 /// Loop iterations one execution of a map body runs: one per tasklet, plus the nests of its
 /// maps (a fused normalization's rows are long even when they are few). A nest whose size
